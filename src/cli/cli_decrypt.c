@@ -1,0 +1,458 @@
+/*
+ * `tlsips decrypt`: capture file -> net -> tls -> plaintext pcap.
+ *
+ * Each TLS stream whose keys we hold is written as an ordinary TCP stream
+ * carrying only its application data; a line (and optionally a `tls` event)
+ * per session says what happened to it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/num.h"
+#include "capture/capture.h"
+#include "cli/cli.h"
+#include "cli/cli_out.h"
+#include "log/log_event.h"
+#include "net/net.h"
+#include "tls/tls.h"
+#include "tls/tls_cipher.h"
+#include "tls/tls_keystore.h"
+#include "tls/tls_secret.h"
+
+enum { CLI_ERR_LEN = 512, CLI_HELD_MAX = 256 * 1024 };
+
+struct cli_decrypt_opts {
+	const char *in_path, *out_path, *events_path;
+	bool keep_undecrypted, quiet, progress;
+	uint64_t max_flows;
+};
+
+struct cli_decrypt {
+	struct cli_decrypt_opts opt;
+	struct tls_keystore *keys;
+	struct tls_engine *te;
+	struct net_engine *ne;
+	struct cli_out *out;
+	FILE *events;
+	uint64_t now;             /* timestamp of the packet being processed */
+	uint64_t sessions, held_overflows, event_failures;
+};
+
+/* What the decrypt command keeps per TCP flow. */
+struct cli_flow {
+	struct net_flow *flow;
+	struct tls_conn *tls;
+	struct cli_out_flow out;
+	struct buf held[2];       /* raw bytes kept until decided (--keep-undecrypted) */
+	bool decided, keep_raw, saw_data;
+};
+
+static void
+cli_decrypt_usage(FILE *out)
+{
+	fputs("usage: tlsips decrypt -r IN.pcap -w OUT.pcap [-k KEY [--pass-file F]]... [options]\n"
+	      "\n"
+	      "  -r, --read FILE        capture to read (pcap or pcapng; - for stdin)\n"
+	      "  -w, --write FILE       pcap to write the decrypted streams to\n"
+	      "  -k, --key FILE         server RSA private key: PEM, encrypted PEM or PKCS#12;\n"
+	      "                         repeat for several servers\n"
+	      "      --pass-file FILE   pass phrase (first line) for the -k just before it\n"
+	      "      --events FILE      write one JSON `tls` event per session, then `stats`\n"
+	      "      --keep-undecrypted copy sessions that could not be decrypted unchanged\n"
+	      "      --max-flows N      flow table size (default 65536)\n"
+	      "      --progress         report progress on stderr (default: when a terminal)\n"
+	      "  -q, --quiet            no per-session lines\n",
+	      out);
+}
+
+static void
+cli_flow_flush_held(struct cli_decrypt *d, struct cli_flow *cf)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		struct buf *b = &cf->held[dir];
+		if (buf_len(b))
+			cli_out_data(d->out, &cf->out, cf->flow, (enum net_dir)dir, buf_data(b),
+				     buf_len(b), d->now);
+		buf_fini(b, false);
+	}
+}
+
+static void
+cli_on_plaintext(void *ctx, void *flow_ctx, enum tls_dir dir, const uint8_t *data, size_t len)
+{
+	struct cli_decrypt *d = ctx;
+	struct cli_flow *cf = flow_ctx;
+	/* tls directions are net directions: client->server is 0 in both. */
+	cli_out_data(d->out, &cf->out, cf->flow, (enum net_dir)dir, data, len, d->now);
+}
+
+static void
+cli_on_tls_state(void *ctx, void *flow_ctx, const struct tls_conn_info *info)
+{
+	struct cli_decrypt *d = ctx;
+	struct cli_flow *cf = flow_ctx;
+	if (cf->decided)
+		return;
+	cf->decided = true;
+	if (!info->decrypted && d->opt.keep_undecrypted) {
+		cf->keep_raw = true;
+		cli_flow_flush_held(d, cf);
+	} else {
+		buf_fini(&cf->held[0], false);
+		buf_fini(&cf->held[1], false);
+	}
+}
+
+static void
+cli_on_open(void *ctx, struct net_flow *flow, const struct net_pkt *pkt)
+{
+	struct cli_decrypt *d = ctx;
+	(void)pkt;
+	struct cli_flow *cf = calloc(1, sizeof(*cf));
+	if (!cf)
+		return;
+	cf->flow = flow;
+	cf->tls = tls_conn_new(d->te, cf, flow->midstream);
+	if (!cf->tls) {
+		free(cf);
+		return;
+	}
+	buf_init(&cf->held[0], CLI_HELD_MAX);
+	buf_init(&cf->held[1], CLI_HELD_MAX);
+	flow->app = cf;
+}
+
+static void
+cli_on_data(void *ctx, struct net_flow *flow, enum net_dir dir, const uint8_t *data, size_t len,
+	    uint64_t ts_usec)
+{
+	struct cli_decrypt *d = ctx;
+	struct cli_flow *cf = flow->app;
+	if (!cf)
+		return;
+	d->now = ts_usec;
+	cf->saw_data = true;
+	if (cf->keep_raw) {
+		cli_out_data(d->out, &cf->out, flow, dir, data, len, ts_usec);
+		return;
+	}
+	if (d->opt.keep_undecrypted && !cf->decided &&
+	    buf_append(&cf->held[dir], data, len) != 0)
+		d->held_overflows++;
+	tls_conn_feed(cf->tls, (enum tls_dir)dir, data, len);
+}
+
+static void
+cli_on_gap(void *ctx, struct net_flow *flow, enum net_dir dir, uint64_t len, uint64_t ts_usec)
+{
+	struct cli_flow *cf = flow->app;
+	(void)ctx;
+	(void)ts_usec;
+	if (cf)
+		tls_conn_gap(cf->tls, (enum tls_dir)dir, len);
+}
+
+static void
+cli_on_end(void *ctx, struct net_flow *flow, enum net_dir dir, bool rst, uint64_t ts_usec)
+{
+	(void)ctx, (void)flow, (void)dir, (void)rst, (void)ts_usec;
+}
+
+static void
+cli_report_session(struct cli_decrypt *d, struct cli_flow *cf, const struct tls_conn_info *info)
+{
+	const struct net_flow *f = cf->flow;
+	char cli[64], srv[64];
+	d->sessions++;
+	if (d->events && !log_event_tls(d->events, d->now, f, info, "server_key"))
+		d->event_failures++;
+	if (d->opt.quiet)
+		return;
+	net_addr_format(&f->cli, cli, sizeof(cli));
+	net_addr_format(&f->srv, srv, sizeof(srv));
+	fprintf(stderr, "tls %s:%u -> %s:%u %s %s ", cli, f->cli_port, srv, f->srv_port,
+		tls_version_name(info->version), info->suite ? info->suite->name : "unknown");
+	if (info->decrypted) {
+		fputs("decrypted", stderr);
+		if (info->resumed != TLS_RESUME_NONE)
+			fputs(" resumed", stderr);
+		if (info->reason != TLS_REASON_NONE)
+			fprintf(stderr, " partial: %s", tls_reason_name(info->reason));
+		fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "not decrypted: %s\n", tls_reason_name(info->reason));
+	}
+}
+
+static void
+cli_on_close(void *ctx, struct net_flow *flow, enum net_close_reason why, uint64_t ts_usec)
+{
+	struct cli_decrypt *d = ctx;
+	struct cli_flow *cf = flow->app;
+	(void)why;
+	if (!cf)
+		return;
+	if (ts_usec > d->now)
+		d->now = ts_usec;
+	tls_conn_end(cf->tls);
+	if (cf->saw_data)
+		cli_report_session(d, cf, tls_conn_info(cf->tls));
+	cli_flow_flush_held(d, cf); /* only non-empty when keeping undecided raw bytes */
+	cli_out_finish(d->out, &cf->out, flow, d->now);
+	tls_conn_free(cf->tls);
+	free(cf);
+	flow->app = NULL;
+}
+
+/* Parses argv; returns -1 to continue, or an exit code. */
+static int
+cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
+{
+	static const struct option longopts[] = {
+		{ "read", required_argument, NULL, 'r' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "pass-file", required_argument, NULL, 'p' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "keep-undecrypted", no_argument, NULL, 'K' },
+		{ "max-flows", required_argument, NULL, 'F' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key_path = NULL;
+	char err[CLI_ERR_LEN];
+	int ch;
+	d->opt.max_flows = 65536;
+	while ((ch = getopt_long(argc, argv, "r:w:k:qh", longopts, NULL)) != -1) {
+		/* A key is loaded when the next option shows whether a pass file follows it. */
+		if (key_path && ch != 'p') {
+			if (tls_keystore_add_file(d->keys, key_path, NULL, err, sizeof(err)) != 0) {
+				fprintf(stderr, "tlsips: %s\n", err);
+				return CLI_EXIT_USAGE;
+			}
+			key_path = NULL;
+		}
+		switch (ch) {
+		case 'r': d->opt.in_path = optarg; break;
+		case 'w': d->opt.out_path = optarg; break;
+		case 'k': key_path = optarg; break;
+		case 'p':
+			if (!key_path) {
+				fputs("tlsips: --pass-file must follow the -k it belongs to\n", stderr);
+				return CLI_EXIT_USAGE;
+			}
+			if (tls_keystore_add_file(d->keys, key_path, optarg, err, sizeof(err)) != 0) {
+				fprintf(stderr, "tlsips: %s\n", err);
+				return CLI_EXIT_USAGE;
+			}
+			key_path = NULL;
+			break;
+		case 'e': d->opt.events_path = optarg; break;
+		case 'K': d->opt.keep_undecrypted = true; break;
+		case 'P': d->opt.progress = true; break;
+		case 'q': d->opt.quiet = true; break;
+		case 'F':
+			if (num_parse_u64(optarg, strlen(optarg), 1, 1u << 24, &d->opt.max_flows) != 0) {
+				fprintf(stderr, "tlsips: --max-flows: '%s' is not a number from 1 to %u\n",
+					optarg, 1u << 24);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'h': cli_decrypt_usage(stdout); return CLI_EXIT_OK;
+		default: cli_decrypt_usage(stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (key_path && tls_keystore_add_file(d->keys, key_path, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tlsips: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tlsips: unexpected argument '%s'\n", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (!d->opt.in_path || !d->opt.out_path) {
+		fputs("tlsips: decrypt needs -r IN and -w OUT\n", stderr);
+		cli_decrypt_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (tls_keystore_count(d->keys) == 0)
+		fputs("tlsips: warning: no keys given (-k): nothing can be decrypted\n", stderr);
+	return -1;
+}
+
+static double
+cli_now_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void
+cli_progress(const struct capture_file *cf, double started)
+{
+	uint64_t off = capture_file_offset(cf), size = capture_file_size(cf);
+	double secs = cli_now_seconds() - started;
+	double mb = (double)off / 1e6;
+	if (size)
+		fprintf(stderr, "progress: %3.0f%% %.0f of %.0f MB, %.0f MB/s\n",
+			100.0 * (double)off / (double)size, mb, (double)size / 1e6,
+			secs > 0 ? mb / secs : 0.0);
+	else
+		fprintf(stderr, "progress: %.0f MB, %.0f MB/s\n", mb, secs > 0 ? mb / secs : 0.0);
+}
+
+/* Reads every packet; returns the capture's final status (0, or a read error). */
+static int
+cli_decrypt_loop(struct cli_decrypt *d, struct capture_file *cf, uint64_t *out_packets)
+{
+	struct capture_pkt cp;
+	struct net_pkt np;
+	char err[CLI_ERR_LEN];
+	double started = cli_now_seconds(), last = started;
+	bool progress = d->opt.progress || isatty(STDERR_FILENO);
+	uint64_t n = 0;
+	int rc;
+	while ((rc = capture_file_next(cf, &cp, err, sizeof(err))) == 1) {
+		n++;
+		int drc = net_decode(cp.linktype, cp.data, cp.caplen, cp.wire_len, cp.ts_usec, &np);
+		if (drc == 0) {
+			d->now = cp.ts_usec;
+			net_engine_feed(d->ne, &np);
+		} else {
+			net_engine_count_frame(d->ne, drc);
+		}
+		if (progress && (n & 0xffff) == 0 && cli_now_seconds() - last >= 2.0) {
+			last = cli_now_seconds();
+			cli_progress(cf, started);
+		}
+	}
+	*out_packets = n;
+	if (rc < 0)
+		fprintf(stderr, "tlsips: %s%s\n", n ? "warning: " : "", err);
+	return rc;
+}
+
+static void
+cli_decrypt_summary(struct cli_decrypt *d, uint64_t packets, double secs)
+{
+	const struct tls_stats *ts = tls_engine_stats(d->te);
+	const struct net_stats *ns = net_engine_stats(d->ne);
+	uint64_t not_dec = 0;
+	for (int r = 1; r < TLS_REASON_COUNT; r++)
+		not_dec += ts->not_decrypted[r];
+	fprintf(stderr,
+		"summary: %llu packets, %llu flows, %llu sessions: %llu decrypted, %llu not",
+		(unsigned long long)packets, (unsigned long long)ns->flows_created,
+		(unsigned long long)d->sessions, (unsigned long long)ts->decrypted,
+		(unsigned long long)not_dec);
+	const char *sep = " (";
+	for (int r = 1; r < TLS_REASON_COUNT; r++) {
+		if (!ts->not_decrypted[r])
+			continue;
+		fprintf(stderr, "%s%s %llu", sep, tls_reason_name((enum tls_reason)r),
+			(unsigned long long)ts->not_decrypted[r]);
+		sep = ", ";
+	}
+	fprintf(stderr, "%s; %llu plaintext bytes; %llu gaps; %.2f s\n", *sep == ',' ? ")" : "",
+		(unsigned long long)ts->plaintext_bytes, (unsigned long long)ns->gaps, secs);
+	for (unsigned i = 0; i < tls_keystore_count(d->keys); i++) {
+		const struct tls_server_key *k = tls_keystore_key(d->keys, i);
+		if (!tls_server_key_was_used(k))
+			fprintf(stderr, "tlsips: warning: key %s matched no server certificate\n",
+				tls_server_key_path(k));
+	}
+	if (d->held_overflows)
+		fprintf(stderr, "tlsips: warning: %llu handshakes too large to keep undecrypted\n",
+			(unsigned long long)d->held_overflows);
+}
+
+static int
+cli_decrypt_run(struct cli_decrypt *d)
+{
+	char err[CLI_ERR_LEN];
+	struct capture_file *cf = NULL;
+	int exit_code = CLI_EXIT_INPUT;
+	if (capture_file_open(d->opt.in_path, &cf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tlsips: %s\n", err);
+		return CLI_EXIT_INPUT;
+	}
+	if (cli_out_open(d->opt.out_path, &d->out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tlsips: %s\n", err);
+		exit_code = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (d->opt.events_path && !(d->events = fopen(d->opt.events_path, "w"))) {
+		fprintf(stderr, "tlsips: %s: cannot create: %s\n", d->opt.events_path,
+			strerror(errno));
+		exit_code = CLI_EXIT_USAGE;
+		goto out;
+	}
+	struct tls_sink sink = { d, cli_on_plaintext, cli_on_tls_state };
+	struct net_callbacks cb = { d, cli_on_open, cli_on_data, cli_on_gap, cli_on_end, cli_on_close };
+	struct net_limits lim;
+	net_limits_default(&lim);
+	lim.max_flows = (uint32_t)d->opt.max_flows;
+	d->te = tls_engine_new(NULL, d->keys, &sink);
+	d->ne = d->te ? net_engine_new(&lim, &cb) : NULL;
+	if (!d->ne) {
+		fputs("tlsips: out of memory\n", stderr);
+		goto out;
+	}
+	double started = cli_now_seconds();
+	uint64_t packets = 0;
+	int rc = cli_decrypt_loop(d, cf, &packets);
+	net_engine_finish(d->ne, d->now);
+	cli_decrypt_summary(d, packets, cli_now_seconds() - started);
+	if (d->events && !log_event_stats(d->events, d->now, capture_file_stats(cf),
+					  net_engine_stats(d->ne), tls_engine_stats(d->te)))
+		d->event_failures++;
+	exit_code = rc < 0 && packets == 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+out:
+	if (d->out && cli_out_close(d->out) != 0) {
+		fprintf(stderr, "tlsips: %s: write failed\n", d->opt.out_path);
+		exit_code = CLI_EXIT_INPUT;
+	}
+	if (d->events && (fclose(d->events) != 0 || d->event_failures)) {
+		fprintf(stderr, "tlsips: %s: some events could not be written\n",
+			d->opt.events_path);
+		exit_code = CLI_EXIT_INPUT;
+	}
+	net_engine_free(d->ne);
+	tls_engine_free(d->te);
+	capture_file_close(cf);
+	return exit_code;
+}
+
+int
+cli_decrypt_main(int argc, char **argv)
+{
+	struct cli_decrypt d;
+	memset(&d, 0, sizeof(d));
+	/* Key material must never reach a core dump. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	tls_secmem_init(16u << 20);
+	if (!tls_cipher_providers_load())
+		fputs("tlsips: warning: OpenSSL legacy provider missing: RC4 and DES suites "
+		      "cannot be decrypted\n", stderr);
+	d.keys = tls_keystore_new();
+	if (!d.keys) {
+		fputs("tlsips: out of memory\n", stderr);
+		return CLI_EXIT_INPUT;
+	}
+	int rc = cli_decrypt_parse(argc, argv, &d);
+	if (rc < 0)
+		rc = cli_decrypt_run(&d);
+	tls_keystore_free(d.keys);
+	return rc;
+}

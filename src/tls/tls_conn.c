@@ -1,0 +1,185 @@
+/* Engine and connection lifecycle, outcome bookkeeping. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/tls_int.h"
+#include "tls/tls_secret.h"
+
+/* Rows, not code: the stable names appear in events and docs/events.md. */
+static const char *const tls_reason_names[TLS_REASON_COUNT] = {
+	[TLS_REASON_NONE] = "none",
+	[TLS_REASON_NO_KEY] = "no_key",
+	[TLS_REASON_KEY_MISMATCH] = "key_mismatch",
+	[TLS_REASON_UNSUPPORTED_SUITE] = "unsupported_suite",
+	[TLS_REASON_COMPRESSION] = "compression",
+	[TLS_REASON_UNKNOWN_SESSION] = "unknown_session",
+	[TLS_REASON_MAC_FAILURE] = "mac_failure",
+	[TLS_REASON_NO_HANDSHAKE] = "no_handshake",
+	[TLS_REASON_TRUNCATED] = "truncated",
+	[TLS_REASON_NOT_TLS] = "not_tls",
+	[TLS_REASON_MALFORMED] = "malformed",
+	[TLS_REASON_LIMIT] = "limit",
+};
+
+const char *
+tls_reason_name(enum tls_reason r)
+{
+	if ((unsigned)r >= TLS_REASON_COUNT)
+		return "unknown";
+	return tls_reason_names[r];
+}
+
+void
+tls_limits_default(struct tls_limits *out)
+{
+	out->max_handshake_msg = 256 * 1024;
+	out->session_cache_entries = 65536;
+}
+
+struct tls_engine *
+tls_engine_new(const struct tls_limits *limits, struct tls_keystore *keys,
+	       const struct tls_sink *sink)
+{
+	struct tls_engine *te = calloc(1, sizeof(*te));
+	if (!te)
+		return NULL;
+	if (limits)
+		te->limits = *limits;
+	else
+		tls_limits_default(&te->limits);
+	te->keys = keys;
+	te->sink = *sink;
+	te->cache = tls_session_cache_new(te->limits.session_cache_entries, &te->stats);
+	if (!te->cache) {
+		free(te);
+		return NULL;
+	}
+	return te;
+}
+
+void
+tls_engine_free(struct tls_engine *te)
+{
+	if (!te)
+		return;
+	tls_session_cache_free(te->cache);
+	OPENSSL_cleanse(te->scratch, sizeof(te->scratch));
+	free(te);
+}
+
+const struct tls_stats *
+tls_engine_stats(const struct tls_engine *te)
+{
+	return &te->stats;
+}
+
+struct tls_conn *
+tls_conn_new(struct tls_engine *te, void *flow_ctx, bool midstream)
+{
+	struct tls_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->te = te;
+	c->flow_ctx = flow_ctx;
+	c->midstream = midstream;
+	for (int d = 0; d < 2; d++) {
+		buf_init(&c->half[d].rec, TLS_RECORD_HEADER + TLS_CIPHERTEXT_MAX);
+		buf_init(&c->half[d].hs, te->limits.max_handshake_msg + TLS_HS_HEADER);
+		c->info.last_alert[d] = 255;
+	}
+	te->stats.conns++;
+	return c;
+}
+
+static void
+tls_conn_report(struct tls_conn *c)
+{
+	if (c->state_reported || !c->te->sink.on_state)
+		return;
+	c->state_reported = true;
+	c->te->sink.on_state(c->te->sink.ctx, c->flow_ctx, &c->info);
+}
+
+void
+tls_conn_fail(struct tls_conn *c, enum tls_dir dir, enum tls_reason r)
+{
+	/* Buffers may be in use up the stack: tls_record_feed frees them on the way out. */
+	c->half[dir].stopped = true;
+	if (c->info.reason == TLS_REASON_NONE) {
+		c->info.reason = r;
+		tls_conn_report(c);
+	}
+}
+
+void
+tls_conn_fail_both(struct tls_conn *c, enum tls_reason r)
+{
+	tls_conn_fail(c, TLS_DIR_CLIENT, r);
+	tls_conn_fail(c, TLS_DIR_SERVER, r);
+}
+
+void
+tls_conn_mark_decrypted(struct tls_conn *c)
+{
+	if (c->info.decrypted)
+		return;
+	c->info.decrypted = true;
+	tls_conn_report(c);
+}
+
+void
+tls_conn_feed(struct tls_conn *c, enum tls_dir dir, const uint8_t *data, size_t len)
+{
+	if (c->half[dir].stopped || len == 0)
+		return;
+	tls_record_feed(c, dir, data, len);
+}
+
+void
+tls_conn_gap(struct tls_conn *c, enum tls_dir dir, uint64_t len)
+{
+	(void)len;
+	if (c->half[dir].stopped)
+		return;
+	/* Records have no resync marker and AEAD nonces count records: give up. */
+	tls_conn_fail(c, dir, TLS_REASON_TRUNCATED);
+}
+
+void
+tls_conn_end(struct tls_conn *c)
+{
+	if (c->info.reason != TLS_REASON_NONE || c->info.decrypted)
+		return;
+	if (!c->info.is_tls)
+		tls_conn_fail_both(c, c->half[0].started || c->half[1].started ?
+					      TLS_REASON_NOT_TLS : TLS_REASON_TRUNCATED);
+	else
+		tls_conn_fail_both(c, TLS_REASON_TRUNCATED);
+}
+
+const struct tls_conn_info *
+tls_conn_info(const struct tls_conn *c)
+{
+	return &c->info;
+}
+
+void
+tls_conn_free(struct tls_conn *c)
+{
+	if (!c)
+		return;
+	struct tls_stats *st = &c->te->stats;
+	if (c->info.decrypted)
+		st->decrypted++;
+	else
+		st->not_decrypted[c->info.reason]++;
+	for (int d = 0; d < 2; d++) {
+		buf_fini(&c->half[d].rec, true);
+		buf_fini(&c->half[d].hs, true);
+		tls_cipher_free(c->half[d].cipher);
+		c->half[d].cipher = NULL;
+	}
+	tls_hs_free(c->hs);
+	c->hs = NULL;
+	free(c);
+}

@@ -1,0 +1,150 @@
+/* Shared inside src/tls/: connection state and the stages' entry points. */
+#ifndef TLSIPS_TLS_INT_H
+#define TLSIPS_TLS_INT_H
+
+#include <openssl/evp.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/rd.h"
+#include "tls/tls.h"
+#include "tls/tls_cipher.h"
+#include "tls/tls_prf.h"
+
+/* RFC 5246 6.2: record header, and the protocol's ceilings (STYLE.md). */
+enum {
+	TLS_RECORD_HEADER = 5,
+	TLS_PLAINTEXT_MAX = 1 << 14,
+	TLS_CIPHERTEXT_MAX = (1 << 14) + 2048,
+	TLS_HS_HEADER = 4,
+	TLS_CLIENT_HELLO_MAX = 1 << 16,
+};
+
+enum tls_content_type {
+	TLS_CT_CHANGE_CIPHER_SPEC = 20,
+	TLS_CT_ALERT = 21,
+	TLS_CT_HANDSHAKE = 22,
+	TLS_CT_APPLICATION_DATA = 23,
+	TLS_CT_HEARTBEAT = 24,
+};
+
+enum tls_hs_type {
+	TLS_HS_HELLO_REQUEST = 0,
+	TLS_HS_CLIENT_HELLO = 1,
+	TLS_HS_SERVER_HELLO = 2,
+	TLS_HS_NEW_SESSION_TICKET = 4,
+	TLS_HS_CERTIFICATE = 11,
+	TLS_HS_SERVER_KEY_EXCHANGE = 12,
+	TLS_HS_CERTIFICATE_REQUEST = 13,
+	TLS_HS_SERVER_HELLO_DONE = 14,
+	TLS_HS_CERTIFICATE_VERIFY = 15,
+	TLS_HS_CLIENT_KEY_EXCHANGE = 16,
+	TLS_HS_FINISHED = 20,
+};
+
+enum tls_ext_type {
+	TLS_EXT_SERVER_NAME = 0,
+	TLS_EXT_ALPN = 16,
+	TLS_EXT_ENCRYPT_THEN_MAC = 22,
+	TLS_EXT_EXTENDED_MASTER_SECRET = 23,
+	TLS_EXT_SESSION_TICKET = 35,
+	TLS_EXT_SUPPORTED_VERSIONS = 43,
+};
+
+enum { TLS_SESSION_ID_MAX = 32, TLS_CACHE_KEY_LEN = 32 };
+
+/*
+ * State of one handshake in progress (key material inside: lives in secure
+ * memory, wiped when the handshake completes or the connection ends).
+ */
+struct tls_hs {
+	uint8_t client_random[TLS_RANDOM_LEN];
+	uint8_t server_random[TLS_RANDOM_LEN];
+	uint8_t client_sid[TLS_SESSION_ID_MAX];
+	uint8_t server_sid[TLS_SESSION_ID_MAX];
+	uint8_t client_sid_len, server_sid_len;
+	uint8_t ticket_hash[TLS_CACHE_KEY_LEN]; /* SHA-256 of the ticket the client offered */
+	bool ticket_offered;
+	bool client_ems, client_etm;            /* offered by the client */
+	bool ems, etm;                          /* agreed (echoed by the server) */
+	bool server_hello_seen;
+	bool cke_seen;                          /* ClientKeyExchange processed: full handshake */
+	bool have_master;
+	bool ccs_seen[2];
+	bool finished_seen[2];
+	uint16_t version;
+	const struct tls_suite *suite;
+	const struct tls_server_key *key;       /* matched from the Certificate; NULL if none */
+	bool cert_seen;
+	EVP_MD_CTX *transcript;                 /* EMS session hash, ClientHello..ClientKeyExchange */
+	struct buf client_hello;                /* kept until the hash is chosen at ServerHello */
+	uint8_t session_hash[EVP_MAX_MD_SIZE];  /* RFC 7627 section 3, fixed at ClientKeyExchange */
+	unsigned session_hash_len;
+	uint8_t master[TLS_MASTER_LEN];
+	struct tls_cipher *pending[2];          /* installed at each side's ChangeCipherSpec */
+};
+
+/* One direction of a connection. */
+struct tls_half {
+	struct buf rec;             /* a record cut by a segment boundary */
+	struct buf hs;              /* handshake bytes not yet a whole message */
+	struct tls_cipher *cipher;  /* current read state; NULL while in the clear */
+	bool stopped;               /* this direction is no longer followed */
+	bool started;               /* its first record was seen */
+};
+
+struct tls_conn {
+	struct tls_engine *te;
+	void *flow_ctx;
+	bool midstream;
+	bool state_reported;
+	struct tls_half half[2];
+	struct tls_hs *hs;          /* NULL between handshakes */
+	struct tls_conn_info info;
+};
+
+struct tls_engine {
+	struct tls_limits limits;
+	struct tls_keystore *keys;  /* borrowed, read-only */
+	struct tls_sink sink;
+	struct tls_session_cache *cache;
+	struct tls_stats stats;
+	uint8_t scratch[TLS_CIPHERTEXT_MAX]; /* decrypted record, valid while it is dispatched */
+};
+
+/* tls_conn.c */
+void tls_conn_fail(struct tls_conn *c, enum tls_dir dir, enum tls_reason r);
+void tls_conn_fail_both(struct tls_conn *c, enum tls_reason r);
+void tls_conn_mark_decrypted(struct tls_conn *c);
+
+/* tls_record.c: frames records and opens them; dispatches by content type. */
+void tls_record_feed(struct tls_conn *c, enum tls_dir dir, const uint8_t *data, size_t len);
+
+/* tls_handshake.c: handshake messages from (decrypted or clear) records. */
+void tls_handshake_feed(struct tls_conn *c, enum tls_dir dir, const uint8_t *data, size_t len);
+/* ChangeCipherSpec from dir: install that direction's pending keys. */
+void tls_handshake_ccs(struct tls_conn *c, enum tls_dir dir);
+void tls_hs_free(struct tls_hs *hs);
+
+/* tls_keys.c: the key schedule glue (master secret -> ciphers, cache). */
+int tls_keys_from_pms(struct tls_conn *c, const uint8_t *pms, size_t pms_len);
+int tls_keys_from_master(struct tls_conn *c);
+bool tls_keys_resume(struct tls_conn *c);
+
+/* tls_session_cache.c: session IDs and tickets -> master secrets. */
+struct tls_session_cache;
+enum tls_cache_kind {
+	TLS_CACHE_SESSION_ID = 1,
+	TLS_CACHE_TICKET = 2,
+};
+struct tls_session_cache *tls_session_cache_new(uint32_t entries, struct tls_stats *stats);
+void tls_session_cache_free(struct tls_session_cache *sc);
+void tls_session_cache_put(struct tls_session_cache *sc, enum tls_cache_kind kind,
+			   const uint8_t *key, size_t key_len, uint16_t version, uint16_t suite_id,
+			   const uint8_t master[TLS_MASTER_LEN]);
+/* Copies the master secret out; false if absent or negotiated differently. */
+bool tls_session_cache_get(struct tls_session_cache *sc, enum tls_cache_kind kind,
+			   const uint8_t *key, size_t key_len, uint16_t version, uint16_t suite_id,
+			   uint8_t out_master[TLS_MASTER_LEN]);
+
+#endif
