@@ -379,12 +379,13 @@ test_flipped_bit_in_application_data_is_mac_failure(void **state)
 	struct tp_trace t;
 	struct fixture f;
 	make_session(&t, &o, 0);
-	/* The last client chunk before close is the request record; corrupt its last byte. */
-	size_t last = 0;
-	for (size_t i = 0; i < t.nchunks; i++)
-		if (t.chunks[i].dir == 0 && t.chunks[i].len > 60)
-			last = i;
-	t.bytes[t.chunks[last].off + t.chunks[last].len - 1] ^= 0x01;
+	/* Client chunks: ClientHello, ClientKeyExchange+CCS+Finished, the request, the alert. */
+	size_t req = 0, seen = 0;
+	for (size_t i = 0; i < t.nchunks && seen < 3; i++)
+		if (t.chunks[i].dir == 0 && ++seen == 3)
+			req = i;
+	assert_int_equal(seen, 3);
+	t.bytes[t.chunks[req].off + t.chunks[req].len - 1] ^= 0x01;
 	fixture_init(&f, 0);
 	struct tls_conn *c = feed_trace(&f, &t, SIZE_MAX);
 	assert_true(tls_conn_info(c)->decrypted); /* the Finished records authenticated */
