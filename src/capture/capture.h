@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Link types we decode (values of the pcap LINKTYPE_ registry). */
 enum {
@@ -46,6 +47,13 @@ struct capture_file;
  * TLSIPS_ESYS or TLSIPS_EMALFORMED and writes a message naming the file to err.
  */
 int capture_file_open(const char *path, struct capture_file **out, char *err, size_t errlen);
+/*
+ * Same, reading an already open stream (a pipe, fmemopen memory); name is
+ * used in messages. Takes ownership of fp: it is closed by
+ * capture_file_close, or before returning on failure.
+ */
+int capture_file_open_fp_take(FILE *fp, const char *name, struct capture_file **out, char *err,
+			      size_t errlen);
 
 /*
  * Next packet: 1 with *out filled, 0 at a clean end of file, or a negative

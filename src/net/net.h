@@ -52,6 +52,10 @@ struct net_pkt {
 	uint16_t window;
 	struct view payload;  /* TCP payload present in the capture */
 	bool truncated;       /* the capture cut the payload short */
+	/* TCP payload length the IP header declares (>= payload.len; the
+	 * engine treats a smaller value, e.g. 0 from a hand-made packet, as
+	 * payload.len). The bytes the capture cut are reported as a gap. */
+	uint32_t payload_wire_len;
 };
 
 /* Results of net_decode besides 0 (a TCP segment in *out). */
@@ -74,6 +78,7 @@ enum net_close_reason {
 	NET_CLOSE_IDLE,      /* idle timeout */
 	NET_CLOSE_EVICTED,   /* flow table full, oldest idle flow made room */
 	NET_CLOSE_END,       /* end of input */
+	NET_CLOSE_REUSED,    /* a new SYN with another ISN took over the tuple */
 };
 
 struct net_flow {
@@ -119,6 +124,8 @@ struct net_stats {
 	uint64_t bytes_in_order, bytes_ooo_queued, retransmitted_bytes, overlap_bytes;
 	uint64_t ooo_limit_hits, gaps, gap_bytes;
 	uint64_t ooo_bytes_now, ooo_bytes_peak;
+	uint64_t bytes_after_fin;  /* payload beyond a direction's FIN, dropped */
+	uint64_t tcp_no_flow;      /* segments without SYN or payload on no flow (stray ACK/FIN/RST) */
 };
 
 struct net_engine;
@@ -126,9 +133,16 @@ struct net_engine;
 struct net_engine *net_engine_new(const struct net_limits *limits, const struct net_callbacks *cb);
 /* Runs one decoded segment through the flow table and reassembly. */
 void net_engine_feed(struct net_engine *ne, const struct net_pkt *pkt);
+/*
+ * Counts a frame that net_decode did not turn into a segment (its negative
+ * code or NET_DECODE_NOT_TCP) in packets / not_tcp / malformed / truncated,
+ * so the stats cover every frame. Return code 0 is ignored: feed counts it.
+ */
+void net_engine_count_frame(struct net_engine *ne, int decode_rc);
 /* End of input: flush every flow (holes become gaps) and close it with NET_CLOSE_END. */
 void net_engine_finish(struct net_engine *ne, uint64_t ts_usec);
 const struct net_stats *net_engine_stats(const struct net_engine *ne);
+/* Flows still open are finished as by net_engine_finish, so on_close frees every app. */
 void net_engine_free(struct net_engine *ne);
 
 /*
