@@ -1,11 +1,17 @@
 /*
  * capture_writer: classic pcap output (microsecond stamps, little-endian,
- * snap length 262144), written through a 1 MiB stdio buffer. The first
- * write error sticks: later calls return it and close reports it.
+ * snap length 262144).
+ *
+ * The writer owns a 1 MiB buffer and writes it with write(2) when full.
+ * capture_writer_reserve hands out room for a packet inside that buffer, so
+ * a caller can build the packet in place and the bytes are copied once, by
+ * the kernel. The first write error sticks: later calls return it and
+ * close reports it.
  */
 #include "capture/capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +22,14 @@
 enum {
 	CAPTURE_WRITER_BUF = 1 << 20,
 	CAPTURE_WRITER_SNAPLEN = 262144,
+	CAPTURE_WRITER_REC = 16,
 };
 
 struct capture_writer {
-	FILE *fp;
-	char *vbuf; /* stdio buffer of fp; freed after fp is closed */
-	int err;    /* first write error, sticky */
+	int fd;
+	uint8_t *buf; /* owned, CAPTURE_WRITER_BUF bytes; [0, len) not yet written */
+	size_t len;
+	int err;      /* first write error, sticky */
 };
 
 static void
@@ -33,13 +41,20 @@ capture_writer_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-static int
-capture_writer_put(struct capture_writer *w, const void *p, size_t n)
+int
+capture_writer_flush(struct capture_writer *w)
 {
-	if (w->err != 0)
-		return w->err;
-	if (n > 0 && fwrite(p, 1, n, w->fp) != n)
-		w->err = TLSIPS_ESYS;
+	size_t off = 0;
+	while (w->err == 0 && off < w->len) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			w->err = TLSIPS_ESYS;
+		else
+			off += (size_t)n;
+	}
+	w->len = 0;
 	return w->err;
 }
 
@@ -51,32 +66,29 @@ capture_writer_open(const char *path, int linktype, struct capture_writer **out,
 	struct capture_writer *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return TLSIPS_ENOMEM;
-	/* Standard output gets its own stream, so our buffer never outlives it. */
-	if (strcmp(path, "-") == 0) {
-		int fd = dup(STDOUT_FILENO);
-		w->fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
-		if (w->fp == NULL && fd >= 0)
-			close(fd);
-	} else {
-		w->fp = fopen(path, "wb");
-	}
-	if (w->fp == NULL) {
+	if (strcmp(path, "-") == 0)
+		w->fd = dup(STDOUT_FILENO);
+	else
+		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	w->buf = w->fd >= 0 ? malloc(CAPTURE_WRITER_BUF) : NULL;
+	if (w->buf == NULL) {
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			snprintf(err, errlen, "%s: %s", path, w->fd < 0 ? strerror(errno) : "out of memory");
+		if (w->fd >= 0)
+			close(w->fd);
 		free(w);
 		return TLSIPS_ESYS;
 	}
-	w->vbuf = malloc(CAPTURE_WRITER_BUF);
-	if (w->vbuf != NULL)
-		setvbuf(w->fp, w->vbuf, _IOFBF, CAPTURE_WRITER_BUF);
 	/* | magic | major 2 | minor 4 | thiszone 0 | sigfigs 0 | snaplen | linktype | */
-	uint8_t hdr[24] = { 0 };
+	uint8_t *hdr = w->buf;
+	memset(hdr, 0, 24);
 	capture_writer_put32(hdr, 0xa1b2c3d4u);
 	hdr[4] = 2;
 	hdr[6] = 4;
 	capture_writer_put32(hdr + 16, CAPTURE_WRITER_SNAPLEN);
 	capture_writer_put32(hdr + 20, (uint32_t)linktype);
-	if (capture_writer_put(w, hdr, sizeof(hdr)) != 0) {
+	w->len = 24;
+	if (capture_writer_flush(w) != 0) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		capture_writer_close(w);
@@ -86,26 +98,38 @@ capture_writer_open(const char *path, int linktype, struct capture_writer **out,
 	return 0;
 }
 
-int
-capture_writer_write(struct capture_writer *w, uint64_t ts_usec, const uint8_t *data, size_t len)
+uint8_t *
+capture_writer_reserve(struct capture_writer *w, size_t max_len)
 {
-	uint32_t caplen = len > CAPTURE_WRITER_SNAPLEN ? CAPTURE_WRITER_SNAPLEN : (uint32_t)len;
-	uint8_t hdr[16];
-	capture_writer_put32(hdr, (uint32_t)(ts_usec / 1000000u));
-	capture_writer_put32(hdr + 4, (uint32_t)(ts_usec % 1000000u));
-	capture_writer_put32(hdr + 8, caplen);
-	capture_writer_put32(hdr + 12, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
-	if (capture_writer_put(w, hdr, sizeof(hdr)) != 0)
-		return w->err;
-	return capture_writer_put(w, data, caplen);
+	if (max_len > CAPTURE_WRITER_SNAPLEN || w->err != 0)
+		return NULL;
+	if (CAPTURE_WRITER_BUF - w->len < CAPTURE_WRITER_REC + max_len && capture_writer_flush(w) != 0)
+		return NULL;
+	return w->buf + w->len + CAPTURE_WRITER_REC;
 }
 
 int
-capture_writer_flush(struct capture_writer *w)
+capture_writer_commit(struct capture_writer *w, uint64_t ts_usec, size_t len)
 {
-	if (w->err == 0 && fflush(w->fp) != 0)
-		w->err = TLSIPS_ESYS;
+	uint8_t *hdr = w->buf + w->len;
+	capture_writer_put32(hdr, (uint32_t)(ts_usec / 1000000u));
+	capture_writer_put32(hdr + 4, (uint32_t)(ts_usec % 1000000u));
+	capture_writer_put32(hdr + 8, (uint32_t)len);
+	capture_writer_put32(hdr + 12, (uint32_t)len);
+	w->len += CAPTURE_WRITER_REC + len;
 	return w->err;
+}
+
+int
+capture_writer_write(struct capture_writer *w, uint64_t ts_usec, const uint8_t *data, size_t len)
+{
+	if (w->err != 0)
+		return w->err;
+	uint8_t *dst = capture_writer_reserve(w, len);
+	if (dst == NULL)
+		return w->err != 0 ? w->err : TLSIPS_ELIMIT;
+	memcpy(dst, data, len);
+	return capture_writer_commit(w, ts_usec, len);
 }
 
 int
@@ -114,11 +138,9 @@ capture_writer_close(struct capture_writer *w)
 	if (w == NULL)
 		return 0;
 	int rc = capture_writer_flush(w);
-	if (fclose(w->fp) != 0 && rc == 0)
+	if (close(w->fd) != 0 && rc == 0)
 		rc = TLSIPS_ESYS;
-	w->fp = NULL;
-	free(w->vbuf);
-	w->vbuf = NULL;
+	free(w->buf);
 	free(w);
 	return rc;
 }

@@ -12,7 +12,6 @@ struct cli_out {
 	struct capture_writer *w;
 	uint64_t packets;
 	bool failed;
-	uint8_t pkt[CLI_OUT_PACKET];
 };
 
 int
@@ -35,12 +34,15 @@ cli_out_segment(struct cli_out *o, const struct net_flow *flow, enum net_dir dir
 		uint32_t ack, uint8_t flags, const uint8_t *data, size_t len, uint64_t ts_usec)
 {
 	bool to_server = dir == NET_DIR_TO_SERVER;
-	size_t n = net_synth_tcp(to_server ? &flow->cli : &flow->srv,
-				 to_server ? &flow->srv : &flow->cli,
-				 to_server ? flow->cli_port : flow->srv_port,
-				 to_server ? flow->srv_port : flow->cli_port, seq, ack, flags, data,
-				 len, o->pkt, sizeof(o->pkt));
-	if (n == 0 || capture_writer_write(o->w, ts_usec, o->pkt, n) != 0) {
+	/* Built in place in the writer's buffer: the payload is copied once. */
+	uint8_t *pkt = capture_writer_reserve(o->w, CLI_OUT_PACKET);
+	size_t n = pkt ? net_synth_tcp(to_server ? &flow->cli : &flow->srv,
+				       to_server ? &flow->srv : &flow->cli,
+				       to_server ? flow->cli_port : flow->srv_port,
+				       to_server ? flow->srv_port : flow->cli_port, seq, ack, flags,
+				       data, len, pkt, CLI_OUT_PACKET)
+		       : 0;
+	if (n == 0 || capture_writer_commit(o->w, ts_usec, n) != 0) {
 		o->failed = true;
 		return;
 	}
