@@ -25,10 +25,11 @@ void buf_init(struct buf *b, size_t max_cap);
 /* Frees memory; when wipe is true the bytes are cleansed first. */
 void buf_fini(struct buf *b, bool wipe);
 
+/* The live bytes; NULL for a buffer that never held any. */
 static inline const uint8_t *
 buf_data(const struct buf *b)
 {
-	return b->mem + b->off;
+	return b->mem ? b->mem + b->off : NULL;
 }
 
 static inline size_t

@@ -187,6 +187,11 @@ static void
 tls_hs_server_hello(struct tls_conn *c, struct rd *body, const uint8_t *msg, size_t msg_len)
 {
 	struct tls_hs *hs = c->hs;
+	/* RFC 5246 7.4: one ServerHello per handshake. */
+	if (hs->server_hello_seen) {
+		tls_conn_fail_both(c, TLS_REASON_MALFORMED);
+		return;
+	}
 	hs->version = rd_u16(body);
 	struct view random = rd_bytes(body, TLS_RANDOM_LEN);
 	struct rd sid = rd_child8(body);
