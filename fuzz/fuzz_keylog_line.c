@@ -8,6 +8,7 @@
  * byte, the way a reader sees it. Every secret stored is looked up, labels
  * read and the entry forgotten, so ASan sees any bad slot arithmetic.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,18 @@ fuzz_keylog_problem(void *ctx, const char *source, uint64_t line, const char *pr
 	(void)ctx, (void)source, (void)line;
 	/* Touch the reason so a bad pointer faults here. */
 	(void)strlen(problem);
+}
+
+/* A secret was stored: it must be there, under the label named. */
+static void
+fuzz_keylog_added(void *ctx, const uint8_t key[TLS_KEYLOG_RANDOM_LEN], enum tls_keylog_label label)
+{
+	uint8_t out[TLS_KEYLOG_SECRET_MAX];
+	size_t out_len = 0;
+	bool found = label == TLS_KEYLOG_RSA ? tls_keylog_find_rsa(ctx, key, out) :
+					       tls_keylog_find(ctx, key, label, out, &out_len);
+	if (!found)
+		abort();
 }
 
 /* Looks up everything the line may have stored under its client random. */
@@ -64,6 +77,7 @@ fuzz_keylog_line(const uint8_t *d, size_t n)
 	if (!kl)
 		abort();
 	tls_keylog_set_problem_fn(kl, fuzz_keylog_problem, NULL);
+	tls_keylog_set_added_fn(kl, fuzz_keylog_added, kl);
 	now++;
 	size_t start = 0;
 	for (size_t i = 0; i <= n; i++) {

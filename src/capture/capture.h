@@ -74,12 +74,13 @@ struct capture_writer;
 /* Creates (truncates) a classic pcap file of the given link type. */
 int capture_writer_open(const char *path, int linktype, struct capture_writer **out, char *err,
 			size_t errlen);
-/* Writes one packet (at most 262144 bytes: TLSIPS_ELIMIT beyond). */
+/* Writes one packet; past 262144 bytes it is cut, its original length kept. */
 int capture_writer_write(struct capture_writer *w, uint64_t ts_usec, const uint8_t *data, size_t len);
 /*
  * Room for a packet of up to max_len bytes inside the writer's buffer, to be
  * built in place and then committed with its real length; NULL after a
- * write error or if max_len exceeds the snap length. Saves a copy.
+ * write error, or if max_len exceeds the snap length (a caller bug, made
+ * sticky as TLSIPS_ELIMIT). Saves a copy.
  */
 uint8_t *capture_writer_reserve(struct capture_writer *w, size_t max_len);
 int capture_writer_commit(struct capture_writer *w, uint64_t ts_usec, size_t len);

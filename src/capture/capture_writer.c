@@ -88,12 +88,6 @@ capture_writer_open(const char *path, int linktype, struct capture_writer **out,
 	capture_writer_put32(hdr + 16, CAPTURE_WRITER_SNAPLEN);
 	capture_writer_put32(hdr + 20, (uint32_t)linktype);
 	w->len = 24;
-	if (capture_writer_flush(w) != 0) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		capture_writer_close(w);
-		return TLSIPS_ESYS;
-	}
 	*out = w;
 	return 0;
 }
@@ -101,35 +95,47 @@ capture_writer_open(const char *path, int linktype, struct capture_writer **out,
 uint8_t *
 capture_writer_reserve(struct capture_writer *w, size_t max_len)
 {
-	if (max_len > CAPTURE_WRITER_SNAPLEN || w->err != 0)
+	if (w->err != 0)
 		return NULL;
+	if (max_len > CAPTURE_WRITER_SNAPLEN) {
+		w->err = TLSIPS_ELIMIT;
+		return NULL;
+	}
 	if (CAPTURE_WRITER_BUF - w->len < CAPTURE_WRITER_REC + max_len && capture_writer_flush(w) != 0)
 		return NULL;
 	return w->buf + w->len + CAPTURE_WRITER_REC;
 }
 
-int
-capture_writer_commit(struct capture_writer *w, uint64_t ts_usec, size_t len)
+/* | ts_sec | ts_usec | incl_len | orig_len | before the reserved bytes. */
+static int
+capture_writer_commit_cut(struct capture_writer *w, uint64_t ts_usec, size_t caplen,
+			  size_t wire_len)
 {
 	uint8_t *hdr = w->buf + w->len;
 	capture_writer_put32(hdr, (uint32_t)(ts_usec / 1000000u));
 	capture_writer_put32(hdr + 4, (uint32_t)(ts_usec % 1000000u));
-	capture_writer_put32(hdr + 8, (uint32_t)len);
-	capture_writer_put32(hdr + 12, (uint32_t)len);
-	w->len += CAPTURE_WRITER_REC + len;
+	capture_writer_put32(hdr + 8, (uint32_t)caplen);
+	capture_writer_put32(hdr + 12, wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)wire_len);
+	w->len += CAPTURE_WRITER_REC + caplen;
 	return w->err;
+}
+
+int
+capture_writer_commit(struct capture_writer *w, uint64_t ts_usec, size_t len)
+{
+	return capture_writer_commit_cut(w, ts_usec, len, len);
 }
 
 int
 capture_writer_write(struct capture_writer *w, uint64_t ts_usec, const uint8_t *data, size_t len)
 {
-	if (w->err != 0)
-		return w->err;
-	uint8_t *dst = capture_writer_reserve(w, len);
+	/* Longer packets are cut to the snap length, their length on the wire kept. */
+	size_t caplen = len > CAPTURE_WRITER_SNAPLEN ? CAPTURE_WRITER_SNAPLEN : len;
+	uint8_t *dst = capture_writer_reserve(w, caplen);
 	if (dst == NULL)
-		return w->err != 0 ? w->err : TLSIPS_ELIMIT;
-	memcpy(dst, data, len);
-	return capture_writer_commit(w, ts_usec, len);
+		return w->err;
+	memcpy(dst, data, caplen);
+	return capture_writer_commit_cut(w, ts_usec, caplen, len);
 }
 
 int
