@@ -43,7 +43,16 @@ enum tls_reason {
 	TLS_REASON_NOT_TLS,           /* the connection does not carry TLS */
 	TLS_REASON_MALFORMED,         /* TLS that contradicts the protocol */
 	TLS_REASON_LIMIT,             /* a handshake or buffer limit was hit */
+	TLS_REASON_NO_KEYLOG_ENTRY,   /* key log mode: the key log has no secrets for the session */
+	TLS_REASON_KEY_TIMEOUT,       /* key log mode: secrets did not arrive in time, or too much waited */
 	TLS_REASON_COUNT
+};
+
+enum tls_key_source {
+	TLS_KEY_SOURCE_NONE = 0,
+	TLS_KEY_SOURCE_SERVER_KEY, /* pre-master secret decrypted with the server's RSA key */
+	TLS_KEY_SOURCE_KEYLOG,     /* secrets handed over by the server (key log) */
+	TLS_KEY_SOURCE_CACHE,      /* resumed from a session seen earlier */
 };
 
 enum tls_resume {
@@ -63,6 +72,7 @@ struct tls_conn_info {
 	bool decrypted;               /* keys established and a protected record authenticated */
 	enum tls_reason reason;       /* first reason decryption stopped, or NONE */
 	enum tls_resume resumed;      /* how the (last) handshake resumed */
+	enum tls_key_source key_source; /* where the (last) keys came from */
 	uint32_t handshakes;          /* full or abbreviated handshakes; > 1 means renegotiation */
 	uint64_t records[2];          /* protected records opened, per direction */
 	uint64_t plaintext_bytes[2];  /* application data delivered, per direction */
@@ -81,6 +91,10 @@ struct tls_sink {
 struct tls_limits {
 	uint32_t max_handshake_msg;     /* largest handshake message buffered (certificate chains) */
 	uint32_t session_cache_entries; /* session IDs + tickets remembered; oldest evicted first */
+	/* Key log mode, records that arrive before their secrets: */
+	uint64_t key_wait_usec;         /* how long a connection may wait (capture time) */
+	uint32_t held_bytes_conn;       /* bytes held per connection while it waits */
+	uint64_t held_bytes_total;      /* bytes held by all waiting connections */
 };
 
 void tls_limits_default(struct tls_limits *out);
@@ -92,6 +106,9 @@ struct tls_stats {
 	uint64_t cache_entries, cache_inserts, cache_hits, cache_misses, cache_evictions;
 	uint64_t handshake_limit_hits;
 	uint64_t rsa_decrypts, rsa_failures;
+	uint64_t keylog_hits, keylog_misses;
+	uint64_t key_waits, key_arrived_late, key_timeouts;
+	uint64_t held_bytes_now, held_bytes_peak, held_limit_hits;
 };
 
 struct tls_engine;
@@ -102,6 +119,19 @@ struct tls_engine *tls_engine_new(const struct tls_limits *limits, struct tls_ke
 				  const struct tls_sink *sink);
 void tls_engine_free(struct tls_engine *te);
 const struct tls_stats *tls_engine_stats(const struct tls_engine *te);
+
+struct tls_keylog;
+/*
+ * Key log mode: sessions look their secrets up in kl (borrowed). live: more
+ * secrets may still arrive (a followed file, the key socket), so a session
+ * whose secrets are missing waits for them (bounded by the limits) instead
+ * of being reported no_keylog_entry at once.
+ */
+void tls_engine_set_keylog(struct tls_engine *te, struct tls_keylog *kl, bool live);
+/* Secrets for client_random were added: waiting connections resume. */
+void tls_engine_keys_added(struct tls_engine *te, const uint8_t client_random[32]);
+/* Capture time moves on: connections that waited too long give up (key_timeout). */
+void tls_engine_tick(struct tls_engine *te, uint64_t now_usec);
 
 /*
  * A new connection. midstream: the capture missed the TCP handshake, so the

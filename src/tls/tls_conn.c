@@ -19,6 +19,8 @@ static const char *const tls_reason_names[TLS_REASON_COUNT] = {
 	[TLS_REASON_NOT_TLS] = "not_tls",
 	[TLS_REASON_MALFORMED] = "malformed",
 	[TLS_REASON_LIMIT] = "limit",
+	[TLS_REASON_NO_KEYLOG_ENTRY] = "no_keylog_entry",
+	[TLS_REASON_KEY_TIMEOUT] = "key_timeout",
 };
 
 const char *
@@ -34,6 +36,9 @@ tls_limits_default(struct tls_limits *out)
 {
 	out->max_handshake_msg = 256 * 1024;
 	out->session_cache_entries = 65536;
+	out->key_wait_usec = 10 * 1000000ull;
+	out->held_bytes_conn = 256 * 1024;
+	out->held_bytes_total = 64u << 20;
 }
 
 struct tls_engine *
@@ -85,6 +90,7 @@ tls_conn_new(struct tls_engine *te, void *flow_ctx, bool midstream)
 	for (int d = 0; d < 2; d++) {
 		buf_init(&c->half[d].rec, TLS_RECORD_HEADER + TLS_CIPHERTEXT_MAX);
 		buf_init(&c->half[d].hs, te->limits.max_handshake_msg + TLS_HS_HEADER);
+		buf_init(&c->half[d].held, te->limits.held_bytes_conn);
 		c->info.last_alert[d] = 255;
 	}
 	te->stats.conns++;
@@ -105,6 +111,8 @@ tls_conn_fail(struct tls_conn *c, enum tls_dir dir, enum tls_reason r)
 {
 	/* Buffers may be in use up the stack: tls_record_feed frees them on the way out. */
 	c->half[dir].stopped = true;
+	if (c->half[!dir].stopped)
+		tls_wait_remove(c);
 	if (c->info.reason == TLS_REASON_NONE) {
 		c->info.reason = r;
 		tls_conn_report(c);
@@ -148,6 +156,12 @@ tls_conn_gap(struct tls_conn *c, enum tls_dir dir, uint64_t len)
 void
 tls_conn_end(struct tls_conn *c)
 {
+	if (c->waiting) {
+		/* The input ended before the key log gave this session's secrets. */
+		tls_wait_remove(c);
+		c->te->stats.key_timeouts++;
+		tls_conn_fail_both(c, TLS_REASON_KEY_TIMEOUT);
+	}
 	if (c->info.reason != TLS_REASON_NONE || c->info.decrypted)
 		return;
 	if (!c->info.is_tls)
@@ -173,9 +187,12 @@ tls_conn_free(struct tls_conn *c)
 		st->decrypted++;
 	else
 		st->not_decrypted[c->info.reason]++;
+	tls_wait_remove(c);
 	for (int d = 0; d < 2; d++) {
 		buf_fini(&c->half[d].rec, true);
 		buf_fini(&c->half[d].hs, true);
+		tls_wait_release(c, (enum tls_dir)d);
+		buf_fini(&c->half[d].held, true);
 		tls_cipher_free(c->half[d].cipher);
 		c->half[d].cipher = NULL;
 	}

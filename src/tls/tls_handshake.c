@@ -136,6 +136,14 @@ tls_hs_client_hello(struct tls_conn *c, struct rd *body, const uint8_t *msg, siz
 		tls_conn_fail_both(c, TLS_REASON_MALFORMED);
 }
 
+/* Applies an acquire result: fail with its reason; 0 and TLSIPS_AGAIN go on. */
+static void
+tls_hs_apply(struct tls_conn *c, int rc)
+{
+	if (rc > 0)
+		tls_conn_fail_both(c, (enum tls_reason)rc);
+}
+
 /* Starts the RFC 7627 session hash now that the hash function is known. */
 static bool
 tls_hs_start_transcript(struct tls_hs *hs, const uint8_t *msg, size_t msg_len)
@@ -230,8 +238,8 @@ tls_hs_server_hello(struct tls_conn *c, struct rd *body, const uint8_t *msg, siz
 	buf_fini(&hs->client_hello, false);
 	/* RFC 5246 7.4.1.3 / RFC 5077 3.4: an echoed session ID means resumption. */
 	if (hs->server_sid_len > 0 && hs->server_sid_len == hs->client_sid_len &&
-	    memcmp(hs->server_sid, hs->client_sid, hs->server_sid_len) == 0 && !tls_keys_resume(c))
-		tls_conn_fail_both(c, TLS_REASON_UNKNOWN_SESSION);
+	    memcmp(hs->server_sid, hs->client_sid, hs->server_sid_len) == 0)
+		tls_hs_apply(c, tls_keys_resume(c));
 }
 
 /* Certificate (RFC 5246 7.4.2): certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>. */
@@ -273,13 +281,17 @@ tls_hs_client_key_exchange(struct tls_conn *c, struct rd *body)
 		EVP_MD_CTX_free(hs->transcript);
 		hs->transcript = NULL;
 	}
+	if (tls_keys_full_keylog(c) == 0) {
+		c->te->stats.full_handshakes++;
+		return;
+	}
 	if (hs->suite->kx != TLS_KX_RSA) {
-		tls_conn_fail_both(c, TLS_REASON_UNSUPPORTED_SUITE);
+		tls_hs_apply(c, tls_keys_missing(c, TLS_REASON_UNSUPPORTED_SUITE));
 		return;
 	}
 	const struct tls_server_key *key = tls_hs_pick_key(c);
 	if (!key) {
-		tls_conn_fail_both(c, TLS_REASON_NO_KEY);
+		tls_hs_apply(c, tls_keys_missing(c, TLS_REASON_NO_KEY));
 		return;
 	}
 	/* RFC 5246 7.4.7.1: EncryptedPreMasterSecret<0..2^16-1>; SSL 3.0 has no length. */
@@ -321,9 +333,10 @@ tls_hs_new_session_ticket(struct tls_conn *c, struct rd *body)
 		return;
 	}
 	/* A ticket before any key exchange: the server accepted the offered one. */
-	if (!hs->have_master && !hs->cke_seen && !tls_keys_resume(c)) {
-		tls_conn_fail_both(c, TLS_REASON_UNKNOWN_SESSION);
-		return;
+	if (!hs->have_master && !hs->cke_seen && !hs->keys_pending) {
+		tls_hs_apply(c, tls_keys_resume(c));
+		if (c->half[TLS_DIR_SERVER].stopped)
+			return;
 	}
 	uint8_t hash[TLS_CACHE_KEY_LEN];
 	if (rd_left(&ticket) > 0 && hs->have_master && tls_hs_sha256(rd_rest(&ticket), hash))
@@ -463,17 +476,17 @@ tls_handshake_ccs(struct tls_conn *c, enum tls_dir dir)
 		return;
 	}
 	/* Abbreviated handshake with a ticket and no echoed session ID. */
-	if (!hs->have_master && !hs->cke_seen && !tls_keys_resume(c)) {
-		tls_conn_fail_both(c, TLS_REASON_UNKNOWN_SESSION);
-		return;
+	if (!hs->have_master && !hs->cke_seen && !hs->keys_pending) {
+		tls_hs_apply(c, tls_keys_resume(c));
+		if (c->half[dir].stopped)
+			return;
 	}
-	if (!hs->pending[dir]) {
-		tls_conn_fail(c, dir, TLS_REASON_MALFORMED);
-		return;
-	}
-	struct tls_half *h = &c->half[dir];
-	tls_cipher_free(h->cipher);
-	h->cipher = hs->pending[dir];
-	hs->pending[dir] = NULL;
 	hs->ccs_seen[dir] = true;
+	if (hs->keys_pending) {
+		/* Key log mode: the secrets are late; keep the protected bytes. */
+		c->half[dir].awaiting = true;
+		return;
+	}
+	if (!tls_keys_activate(c, dir))
+		tls_conn_fail(c, dir, TLS_REASON_MALFORMED);
 }

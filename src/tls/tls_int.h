@@ -76,6 +76,7 @@ struct tls_hs {
 	const struct tls_suite *suite;
 	const struct tls_server_key *key;       /* matched from the Certificate; NULL if none */
 	bool cert_seen;
+	bool keys_pending;                      /* key log mode: waiting for this session's secrets */
 	EVP_MD_CTX *transcript;                 /* EMS session hash, ClientHello..ClientKeyExchange */
 	struct buf client_hello;                /* kept until the hash is chosen at ServerHello */
 	uint8_t session_hash[EVP_MAX_MD_SIZE];  /* RFC 7627 section 3, fixed at ClientKeyExchange */
@@ -91,6 +92,8 @@ struct tls_half {
 	struct tls_cipher *cipher;  /* current read state; NULL while in the clear */
 	bool stopped;               /* this direction is no longer followed */
 	bool started;               /* its first record was seen */
+	bool awaiting;              /* keys changed before they were known: bytes go to held */
+	struct buf held;            /* bytes awaiting their keys (key log mode), bounded */
 };
 
 struct tls_conn {
@@ -101,7 +104,13 @@ struct tls_conn {
 	struct tls_half half[2];
 	struct tls_hs *hs;          /* NULL between handshakes */
 	struct tls_conn_info info;
+	/* Waiting for key log secrets: in the engine's wait FIFO and hash bucket. */
+	bool waiting;
+	uint64_t wait_since;
+	struct tls_conn *fifo_prev, *fifo_next, *bucket_prev, *bucket_next;
 };
+
+enum { TLS_WAIT_BUCKETS = 1024 };
 
 struct tls_engine {
 	struct tls_limits limits;
@@ -109,6 +118,11 @@ struct tls_engine {
 	struct tls_sink sink;
 	struct tls_session_cache *cache;
 	struct tls_stats stats;
+	struct tls_keylog *keylog;  /* borrowed; NULL without key log mode */
+	bool keylog_live;           /* more secrets may arrive: wait for missing ones */
+	uint64_t now;               /* capture time, microseconds (tls_engine_tick) */
+	struct tls_conn *wait_head, *wait_tail;        /* waiting connections, oldest first */
+	struct tls_conn *wait_bucket[TLS_WAIT_BUCKETS]; /* the same, by client random */
 	uint8_t scratch[TLS_CIPHERTEXT_MAX]; /* decrypted record, valid while it is dispatched */
 };
 
@@ -126,10 +140,30 @@ void tls_handshake_feed(struct tls_conn *c, enum tls_dir dir, const uint8_t *dat
 void tls_handshake_ccs(struct tls_conn *c, enum tls_dir dir);
 void tls_hs_free(struct tls_hs *hs);
 
-/* tls_keys.c: the key schedule glue (master secret -> ciphers, cache). */
+/*
+ * tls_keys.c: the key schedule glue (secrets -> ciphers, cache, key log).
+ * The acquire functions return 0 when keys are installed as pending,
+ * TLSIPS_AGAIN when the connection now waits for key log secrets, or a
+ * positive enum tls_reason to fail the connection with.
+ */
 int tls_keys_from_pms(struct tls_conn *c, const uint8_t *pms, size_t pms_len);
-int tls_keys_from_master(struct tls_conn *c);
-bool tls_keys_resume(struct tls_conn *c);
+/* Full handshake from the key log: 0, or TLSIPS_ENOKEY when it has no entry. */
+int tls_keys_full_keylog(struct tls_conn *c);
+/* No keys: wait (TLSIPS_AGAIN) when key log secrets may still come, else a reason. */
+int tls_keys_missing(struct tls_conn *c, enum tls_reason without_keylog);
+int tls_keys_resume(struct tls_conn *c);
+/* Installs dir's pending keys (at its ChangeCipherSpec); false if none. */
+bool tls_keys_activate(struct tls_conn *c, enum tls_dir dir);
+/* Secrets arrived for a waiting connection: install them, replay held bytes. */
+void tls_keys_arrived(struct tls_conn *c);
+
+/* tls_wait.c: connections waiting for key log secrets, and their held bytes. */
+void tls_wait_add(struct tls_conn *c);
+void tls_wait_remove(struct tls_conn *c);
+/* Holds bytes of dir until keys arrive; fails the connection past the limits. */
+void tls_wait_hold(struct tls_conn *c, enum tls_dir dir, const uint8_t *data, size_t len);
+/* Gives the held bytes' share of the global limit back (before freeing them). */
+void tls_wait_release(struct tls_conn *c, enum tls_dir dir);
 
 /* tls_session_cache.c: session IDs and tickets -> master secrets. */
 struct tls_session_cache;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_keylog.h"
 
 enum { TLS_KEY_BLOCK_MAX = 2 * (48 + 32 + 16) };
 
@@ -67,37 +68,148 @@ tls_keys_from_pms(struct tls_conn *c, const uint8_t *pms, size_t pms_len)
 		tls_session_cache_put(c->te->cache, TLS_CACHE_SESSION_ID, hs->server_sid,
 				      hs->server_sid_len, hs->version, c->info.suite_id, hs->master);
 	c->info.resumed = TLS_RESUME_NONE;
+	c->info.key_source = TLS_KEY_SOURCE_SERVER_KEY;
 	return 0;
 }
 
+/* Installs keys from a master secret the key log gave for this client random. */
+static bool
+tls_keys_keylog_master(struct tls_conn *c)
+{
+	struct tls_hs *hs = c->hs;
+	struct tls_engine *te = c->te;
+	uint8_t secret[TLS_KEYLOG_SECRET_MAX];
+	size_t len = 0;
+	if (!te->keylog)
+		return false;
+	bool found = tls_keylog_find(te->keylog, hs->client_random, TLS_KEYLOG_CLIENT_RANDOM,
+				     secret, &len) && len == TLS_MASTER_LEN;
+	if (found) {
+		memcpy(hs->master, secret, TLS_MASTER_LEN);
+		te->stats.keylog_hits++;
+	} else {
+		te->stats.keylog_misses++;
+	}
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (!found)
+		return false;
+	hs->have_master = true;
+	/* The secret now lives in this handshake only: drop the key log's copy. */
+	tls_keylog_forget(te->keylog, hs->client_random);
+	c->info.key_source = TLS_KEY_SOURCE_KEYLOG;
+	return tls_keys_install(c) == 0;
+}
+
+/* No secrets yet: wait for them if more may come, else say why not. */
+int
+tls_keys_missing(struct tls_conn *c, enum tls_reason without_keylog)
+{
+	if (!c->te->keylog)
+		return without_keylog;
+	if (!c->te->keylog_live)
+		return TLS_REASON_NO_KEYLOG_ENTRY;
+	c->hs->keys_pending = true;
+	tls_wait_add(c);
+	return TLSIPS_AGAIN;
+}
+
+/* Full handshake, key log first: it covers every suite, RSA ones included. */
+int
+tls_keys_full_keylog(struct tls_conn *c)
+{
+	if (tls_keys_keylog_master(c)) {
+		if (c->hs->server_sid_len > 0)
+			tls_session_cache_put(c->te->cache, TLS_CACHE_SESSION_ID, c->hs->server_sid,
+					      c->hs->server_sid_len, c->hs->version,
+					      c->info.suite_id, c->hs->master);
+		return 0;
+	}
+	return TLSIPS_ENOKEY; /* not in the key log: the caller tries the server key */
+}
+
 /*
- * Looks the session up, by the offered ticket first (RFC 5077 3.4: the
- * server echoes the client's session ID when it accepts a ticket), then by
- * session ID. Installs keys on success.
+ * An abbreviated handshake: the key log's secret for this very connection,
+ * else the session it resumes, by the offered ticket first (RFC 5077 3.4:
+ * the server echoes the client's session ID when it accepts a ticket), then
+ * by session ID.
  */
-bool
+int
 tls_keys_resume(struct tls_conn *c)
 {
 	struct tls_hs *hs = c->hs;
 	struct tls_session_cache *sc = c->te->cache;
-	enum tls_resume how = TLS_RESUME_NONE;
-	if (hs->ticket_offered &&
-	    tls_session_cache_get(sc, TLS_CACHE_TICKET, hs->ticket_hash, sizeof(hs->ticket_hash),
-				  hs->version, c->info.suite_id, hs->master))
-		how = TLS_RESUME_TICKET;
-	else if (hs->client_sid_len > 0 &&
-		 tls_session_cache_get(sc, TLS_CACHE_SESSION_ID, hs->client_sid, hs->client_sid_len,
-				       hs->version, c->info.suite_id, hs->master))
-		how = TLS_RESUME_SESSION_ID;
-	if (how == TLS_RESUME_NONE || !hs->suite)
-		return false;
-	hs->have_master = true;
-	if (tls_keys_install(c) != 0)
-		return false;
+	enum tls_resume how;
+	if (!hs->suite)
+		return TLS_REASON_UNSUPPORTED_SUITE;
+	if (tls_keys_keylog_master(c)) {
+		how = hs->ticket_offered ? TLS_RESUME_TICKET : TLS_RESUME_SESSION_ID;
+	} else {
+		if (hs->ticket_offered &&
+		    tls_session_cache_get(sc, TLS_CACHE_TICKET, hs->ticket_hash,
+					  sizeof(hs->ticket_hash), hs->version, c->info.suite_id,
+					  hs->master))
+			how = TLS_RESUME_TICKET;
+		else if (hs->client_sid_len > 0 &&
+			 tls_session_cache_get(sc, TLS_CACHE_SESSION_ID, hs->client_sid,
+					       hs->client_sid_len, hs->version, c->info.suite_id,
+					       hs->master))
+			how = TLS_RESUME_SESSION_ID;
+		else
+			return tls_keys_missing(c, TLS_REASON_UNKNOWN_SESSION);
+		hs->have_master = true;
+		if (tls_keys_install(c) != 0)
+			return TLS_REASON_UNSUPPORTED_SUITE;
+		c->info.key_source = TLS_KEY_SOURCE_CACHE;
+	}
 	c->info.resumed = how;
 	if (how == TLS_RESUME_TICKET)
 		c->te->stats.resumed_ticket++;
 	else
 		c->te->stats.resumed_id++;
+	return 0;
+}
+
+bool
+tls_keys_activate(struct tls_conn *c, enum tls_dir dir)
+{
+	struct tls_hs *hs = c->hs;
+	if (!hs || !hs->pending[dir])
+		return false;
+	struct tls_half *h = &c->half[dir];
+	tls_cipher_free(h->cipher);
+	h->cipher = hs->pending[dir];
+	hs->pending[dir] = NULL;
 	return true;
+}
+
+void
+tls_keys_arrived(struct tls_conn *c)
+{
+	struct tls_hs *hs = c->hs;
+	if (!hs || !hs->keys_pending)
+		return;
+	c->te->stats.key_arrived_late++;
+	/* A resumed session also gets its own CLIENT_RANDOM line. */
+	if (!tls_keys_keylog_master(c)) {
+		tls_wait_add(c);
+		return;
+	}
+	hs->keys_pending = false;
+	if (hs->cke_seen && hs->server_sid_len > 0)
+		tls_session_cache_put(c->te->cache, TLS_CACHE_SESSION_ID, hs->server_sid,
+				      hs->server_sid_len, hs->version, c->info.suite_id, hs->master);
+	for (int d = 0; d < 2; d++) {
+		struct tls_half *h = &c->half[d];
+		if (!h->awaiting)
+			continue;
+		h->awaiting = false;
+		tls_keys_activate(c, (enum tls_dir)d);
+		/* Replay from a buffer of our own: feeding may fail the connection. */
+		struct buf held = h->held;
+		tls_wait_release(c, (enum tls_dir)d);
+		buf_init(&h->held, held.max_cap);
+		if (!h->stopped && buf_len(&held))
+			tls_record_feed(c, (enum tls_dir)d, buf_data(&held), buf_len(&held));
+		buf_fini(&held, true);
+	}
 }

@@ -185,6 +185,10 @@ tls_record_feed(struct tls_conn *c, enum tls_dir dir, const uint8_t *data, size_
 {
 	struct tls_half *h = &c->half[dir];
 	while (len > 0 && !h->stopped) {
+		if (h->awaiting) {
+			tls_wait_hold(c, dir, data, len);
+			break;
+		}
 		if (buf_len(&h->rec) > 0 || len < TLS_RECORD_HEADER) {
 			size_t used = tls_record_fill(c, dir, data, len);
 			data += used;
@@ -208,5 +212,7 @@ tls_record_feed(struct tls_conn *c, enum tls_dir dir, const uint8_t *data, size_
 	if (h->stopped) {
 		buf_fini(&h->rec, true);
 		buf_fini(&h->hs, true);
+		tls_wait_release(c, dir);
+		buf_fini(&h->held, true);
 	}
 }

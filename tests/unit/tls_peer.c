@@ -58,12 +58,12 @@ tp_self_signed(EVP_PKEY *key)
 	return x;
 }
 
-static struct tp_identity tp_ids[3];
+static struct tp_identity tp_ids[4];
 
 void
 tp_identity_cleanup(void)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (!tp_ids[i].key)
 			continue;
 		if (tp_ids[i].key_path[0])
@@ -91,13 +91,29 @@ tp_identity_from_files(const char *key_path, const char *cert_path)
 	return id->key && id->cert ? id : NULL;
 }
 
+static const struct tp_identity *tp_identity_make(int which, EVP_PKEY *key);
+
+const struct tp_identity *
+tp_identity_ec(void)
+{
+	if (tp_ids[3].key)
+		return &tp_ids[3];
+	return tp_identity_make(3, EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+}
+
 const struct tp_identity *
 tp_identity_get(int which)
 {
+	if (tp_ids[which].key)
+		return &tp_ids[which];
+	return tp_identity_make(which, EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048));
+}
+
+static const struct tp_identity *
+tp_identity_make(int which, EVP_PKEY *key)
+{
 	struct tp_identity *id = &tp_ids[which];
-	if (id->key)
-		return id;
-	id->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	id->key = key;
 	id->cert = tp_self_signed(id->key);
 	snprintf(id->key_path, sizeof(id->key_path), "/tmp/tlsips-test-key-%d-%d.pem",
 		 (int)getpid(), which);
@@ -122,6 +138,19 @@ tp_pump(struct tp_peers *p)
 	}
 }
 
+static void
+tp_keylog_line(const SSL *ssl, const char *line)
+{
+	struct tp_trace *t = SSL_get_app_data(ssl);
+	size_t n = strlen(line);
+	if (!t || t->keylog_len + n + 1 >= sizeof(t->keylog))
+		return;
+	memcpy(t->keylog + t->keylog_len, line, n);
+	t->keylog[t->keylog_len + n] = '\n';
+	t->keylog_len += n + 1;
+	t->keylog[t->keylog_len] = '\0';
+}
+
 static SSL_CTX *
 tp_ctx(const SSL_METHOD *m, const struct tp_options *o)
 {
@@ -129,7 +158,11 @@ tp_ctx(const SSL_METHOD *m, const struct tp_options *o)
 	SSL_CTX_set_security_level(ctx, 0);
 	SSL_CTX_set_min_proto_version(ctx, o->version);
 	SSL_CTX_set_max_proto_version(ctx, o->version);
-	SSL_CTX_set_cipher_list(ctx, o->cipher);
+	if (o->version == TLS1_3_VERSION)
+		SSL_CTX_set_ciphersuites(ctx, o->cipher);
+	else
+		SSL_CTX_set_cipher_list(ctx, o->cipher);
+	SSL_CTX_set_keylog_callback(ctx, tp_keylog_line);
 	uint64_t opts = 0;
 	if (o->no_ems)
 		opts |= SSL_OP_NO_EXTENDED_MASTER_SECRET;
@@ -147,18 +180,22 @@ tp_peers_new(struct tp_peers *p, const struct tp_options *o, const struct tp_ide
 {
 	static SSL_CTX *shared_sctx; /* one server context so tickets and IDs resume */
 	static struct tp_options shared_opts;
+	static const struct tp_identity *shared_id;
 	memset(p, 0, sizeof(*p));
 	p->t = t;
-	if (!shared_sctx || memcmp(&shared_opts, o, sizeof(*o)) != 0 || !session) {
+	if (!shared_sctx || memcmp(&shared_opts, o, sizeof(*o)) != 0 || !session ||
+	    shared_id != id) {
 		SSL_CTX_free(shared_sctx);
 		shared_sctx = tp_ctx(TLS_server_method(), o);
 		SSL_CTX_use_certificate(shared_sctx, id->cert);
 		SSL_CTX_use_PrivateKey(shared_sctx, id->key);
 		SSL_CTX_set_session_cache_mode(shared_sctx, SSL_SESS_CACHE_SERVER);
+		SSL_CTX_set_dh_auto(shared_sctx, 1); /* DHE suites need parameters */
 		/* OpenSSL 3 refuses client-initiated renegotiation unless asked. */
 		SSL_CTX_set_options(shared_sctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
 		SSL_CTX_set_session_id_context(shared_sctx, (const unsigned char *)"tp", 2);
 		shared_opts = *o;
+		shared_id = id;
 	}
 	SSL_CTX_up_ref(shared_sctx);
 	p->sctx = shared_sctx;
@@ -174,6 +211,7 @@ tp_peers_new(struct tp_peers *p, const struct tp_options *o, const struct tp_ide
 	SSL_set_connect_state(p->c);
 	SSL_set_accept_state(p->s);
 	SSL_set_tlsext_host_name(p->c, "tlsips.test");
+	SSL_set_app_data(p->c, t); /* the client's key log lines go to the trace */
 	if (session)
 		SSL_set_session(p->c, session);
 	return p->c && p->s;

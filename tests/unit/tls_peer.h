@@ -27,10 +27,12 @@ struct tp_trace {
 	size_t nchunks;
 	uint8_t *sent[2]; /* application data per direction */
 	size_t sent_len[2];
+	char keylog[16384]; /* the client's NSS key log lines for this trace */
+	size_t keylog_len;
 };
 
 struct tp_options {
-	const char *cipher;   /* TLS 1.2-and-earlier cipher list */
+	const char *cipher;   /* TLS 1.2-and-earlier cipher list; for TLS 1.3 the ciphersuites */
 	int version;          /* TLS1_2_VERSION, TLS1_1_VERSION, ... */
 	bool no_ems, no_etm, no_ticket;
 };
@@ -51,6 +53,8 @@ struct tp_peers {
 
 /* Makes an RSA-2048 identity (once per process, cached) and writes the key to a temp file. */
 const struct tp_identity *tp_identity_get(int which);
+/* An ECDSA P-256 identity (index 3), for ECDHE-ECDSA suites. */
+const struct tp_identity *tp_identity_ec(void);
 /* Identity 2 loaded from PEM files (key and certificate); NULL on failure. */
 const struct tp_identity *tp_identity_from_files(const char *key_path, const char *cert_path);
 /* Removes the key files and frees the identities. */
