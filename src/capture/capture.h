@@ -69,6 +69,23 @@ uint64_t capture_file_size(const struct capture_file *cf);
 const struct capture_file_stats *capture_file_stats(const struct capture_file *cf);
 void capture_file_close(struct capture_file *cf);
 
+struct capture_live;
+
+/*
+ * Captures on an interface ("any" for all), optionally through a BPF
+ * filter. Needs CAP_NET_RAW. Errors name the interface.
+ */
+int capture_live_open(const char *iface, const char *filter, struct capture_live **out, char *err,
+		      size_t errlen);
+/* A descriptor to poll() for readability together with other sources. */
+int capture_live_fd(const struct capture_live *cl);
+/* 1 with a packet, 0 when none is waiting now, TLSIPS_ESYS when capture failed. */
+int capture_live_next(struct capture_live *cl, struct capture_pkt *out, char *err, size_t errlen);
+/* Packets the kernel received and dropped (buffer full) so far. */
+void capture_live_counts(const struct capture_live *cl, uint64_t *out_received,
+			 uint64_t *out_dropped);
+void capture_live_close(struct capture_live *cl);
+
 struct capture_writer;
 
 /* Creates (truncates) a classic pcap file of the given link type. */

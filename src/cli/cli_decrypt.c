@@ -19,6 +19,7 @@
 #include "base/num.h"
 #include "capture/capture.h"
 #include "cli/cli.h"
+#include "cli/cli_decrypt.h"
 #include "cli/cli_out.h"
 #include "log/log_event.h"
 #include "net/net.h"
@@ -27,44 +28,25 @@
 #include "tls/tls_keystore.h"
 #include "tls/tls_secret.h"
 
-enum { CLI_ERR_LEN = 512, CLI_HELD_MAX = 256 * 1024 };
-
-struct cli_decrypt_opts {
-	const char *in_path, *out_path, *events_path;
-	bool keep_undecrypted, quiet, progress;
-	uint64_t max_flows;
-};
-
-struct cli_decrypt {
-	struct cli_decrypt_opts opt;
-	struct tls_keystore *keys;
-	struct tls_engine *te;
-	struct net_engine *ne;
-	struct cli_out *out;
-	FILE *events;
-	uint64_t now;             /* timestamp of the packet being processed */
-	uint64_t sessions, held_overflows, event_failures;
-};
-
-/* What the decrypt command keeps per TCP flow. */
-struct cli_flow {
-	struct net_flow *flow;
-	struct tls_conn *tls;
-	struct cli_out_flow out;
-	struct buf held[2];       /* raw bytes kept until decided (--keep-undecrypted) */
-	bool decided, keep_raw, saw_data;
-};
-
 static void
 cli_decrypt_usage(FILE *out)
 {
-	fputs("usage: tlsips decrypt -r IN.pcap -w OUT.pcap [-k KEY [--pass-file F]]... [options]\n"
+	fputs("usage: tlsips decrypt -r IN.pcap -w OUT.pcap [-k KEY [--pass-file F]]... [--keylog F]...\n"
+	      "       tlsips decrypt -i IFACE -w OUT.pcap [--key-socket PATH] [--keylog F]... [-k KEY]...\n"
 	      "\n"
 	      "  -r, --read FILE        capture to read (pcap or pcapng; - for stdin)\n"
+	      "  -i, --interface IFACE  capture live on IFACE until SIGINT/SIGTERM\n"
+	      "      --filter EXPR      BPF filter for live capture (e.g. 'tcp port 443')\n"
 	      "  -w, --write FILE       pcap to write the decrypted streams to\n"
 	      "  -k, --key FILE         server RSA private key: PEM, encrypted PEM or PKCS#12;\n"
 	      "                         repeat for several servers\n"
 	      "      --pass-file FILE   pass phrase (first line) for the -k just before it\n"
+	      "      --keylog FILE      NSS key log (CLIENT_RANDOM, TLS 1.3 secrets); repeatable;\n"
+	      "                         followed as it grows when capturing live\n"
+	      "      --key-socket PATH  live: receive key log lines from servers on this socket\n"
+	      "                         (libtlsips-keylog.so sends them)\n"
+	      "      --key-socket-uid UID  a uid allowed to send on the socket (repeatable;\n"
+	      "                         default: root and the user running tlsips)\n"
 	      "      --events FILE      write one JSON `tls` event per session, then `stats`\n"
 	      "      --keep-undecrypted copy sessions that could not be decrypted unchanged\n"
 	      "      --max-flows N      flow table size (default 65536)\n"
@@ -172,7 +154,8 @@ cli_report_session(struct cli_decrypt *d, struct cli_flow *cf, const struct tls_
 	const struct net_flow *f = cf->flow;
 	char cli[64], srv[64];
 	d->sessions++;
-	if (d->events && !log_event_tls(d->events, d->now, f, info, "server_key"))
+	static const char *const sources[] = { "none", "server_key", "keylog", "session_cache" };
+	if (d->events && !log_event_tls(d->events, d->now, f, info, sources[info->key_source]))
 		d->event_failures++;
 	if (d->opt.quiet)
 		return;
@@ -192,24 +175,59 @@ cli_report_session(struct cli_decrypt *d, struct cli_flow *cf, const struct tls_
 	}
 }
 
+/* Reports a session, closes its output stream and frees it. */
+static void
+cli_flow_finish(struct cli_decrypt *d, struct cli_flow *cf)
+{
+	tls_conn_end(cf->tls);
+	if (cf->saw_data)
+		cli_report_session(d, cf, tls_conn_info(cf->tls));
+	cli_flow_flush_held(d, cf); /* only non-empty when keeping undecided raw bytes */
+	cli_out_finish(d->out, &cf->out, cf->flow, d->now);
+	tls_conn_free(cf->tls);
+	free(cf);
+}
+
 static void
 cli_on_close(void *ctx, struct net_flow *flow, enum net_close_reason why, uint64_t ts_usec)
 {
 	struct cli_decrypt *d = ctx;
 	struct cli_flow *cf = flow->app;
 	(void)why;
+	flow->app = NULL;
 	if (!cf)
 		return;
 	if (ts_usec > d->now)
 		d->now = ts_usec;
-	tls_conn_end(cf->tls);
-	if (cf->saw_data)
-		cli_report_session(d, cf, tls_conn_info(cf->tls));
-	cli_flow_flush_held(d, cf); /* only non-empty when keeping undecided raw bytes */
-	cli_out_finish(d->out, &cf->out, flow, d->now);
-	tls_conn_free(cf->tls);
-	free(cf);
-	flow->app = NULL;
+	/*
+	 * Key log secrets can arrive after the connection is over (the server
+	 * sends them while it answers): the session outlives its flow until
+	 * they come or the engine gives up waiting.
+	 */
+	if (tls_conn_is_waiting(cf->tls)) {
+		cf->closed = *flow;
+		cf->closed.app = NULL;
+		cf->flow = &cf->closed;
+		cf->linger_next = d->lingering;
+		d->lingering = cf;
+		return;
+	}
+	cli_flow_finish(d, cf);
+}
+
+void
+cli_decrypt_sweep(struct cli_decrypt *d, bool force)
+{
+	struct cli_flow **link = &d->lingering;
+	while (*link) {
+		struct cli_flow *cf = *link;
+		if (force || !tls_conn_is_waiting(cf->tls)) {
+			*link = cf->linger_next;
+			cli_flow_finish(d, cf);
+		} else {
+			link = &cf->linger_next;
+		}
+	}
 }
 
 /* Parses argv; returns -1 to continue, or an exit code. */
@@ -218,6 +236,11 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 {
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "filter", required_argument, NULL, 'B' },
+		{ "keylog", required_argument, NULL, 'L' },
+		{ "key-socket", required_argument, NULL, 'S' },
+		{ "key-socket-uid", required_argument, NULL, 'U' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "pass-file", required_argument, NULL, 'p' },
@@ -233,7 +256,7 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 	char err[CLI_ERR_LEN];
 	int ch;
 	d->opt.max_flows = 65536;
-	while ((ch = getopt_long(argc, argv, "r:w:k:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:i:w:k:qh", longopts, NULL)) != -1) {
 		/* A key is loaded when the next option shows whether a pass file follows it. */
 		if (key_path && ch != 'p') {
 			if (tls_keystore_add_file(d->keys, key_path, NULL, err, sizeof(err)) != 0) {
@@ -244,6 +267,27 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 		}
 		switch (ch) {
 		case 'r': d->opt.in_path = optarg; break;
+		case 'i': d->opt.iface = optarg; break;
+		case 'B': d->opt.filter = optarg; break;
+		case 'L':
+			if (d->kopt.nfiles == CLI_KEYLOG_FILES_MAX) {
+				fprintf(stderr, "tlsips: at most %d --keylog files\n", CLI_KEYLOG_FILES_MAX);
+				return CLI_EXIT_USAGE;
+			}
+			d->kopt.files[d->kopt.nfiles++] = optarg;
+			break;
+		case 'S': d->kopt.socket_path = optarg; break;
+		case 'U': {
+			uint64_t uid;
+			if (d->kopt.nuids == TLS_KEYSOCK_UIDS_MAX ||
+			    num_parse_u64(optarg, strlen(optarg), 0, UINT32_MAX - 1, &uid) != 0) {
+				fprintf(stderr, "tlsips: --key-socket-uid: '%s' is not a uid (at most %d)\n",
+					optarg, TLS_KEYSOCK_UIDS_MAX);
+				return CLI_EXIT_USAGE;
+			}
+			d->kopt.uids[d->kopt.nuids++] = (uint32_t)uid;
+			break;
+		}
 		case 'w': d->opt.out_path = optarg; break;
 		case 'k': key_path = optarg; break;
 		case 'p':
@@ -280,13 +324,24 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 		fprintf(stderr, "tlsips: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if (!d->opt.in_path || !d->opt.out_path) {
-		fputs("tlsips: decrypt needs -r IN and -w OUT\n", stderr);
+	if (!d->opt.in_path == !d->opt.iface || !d->opt.out_path) {
+		fputs("tlsips: decrypt needs -w OUT and one of -r IN or -i IFACE\n", stderr);
 		cli_decrypt_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (tls_keystore_count(d->keys) == 0)
-		fputs("tlsips: warning: no keys given (-k): nothing can be decrypted\n", stderr);
+	if (d->kopt.socket_path && !d->opt.iface) {
+		fputs("tlsips: --key-socket is for live capture (-i); offline, use --keylog FILE\n",
+		      stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (d->kopt.socket_path && d->kopt.nuids == 0) {
+		d->kopt.uids[d->kopt.nuids++] = 0;
+		if (getuid() != 0)
+			d->kopt.uids[d->kopt.nuids++] = (uint32_t)getuid();
+	}
+	if (tls_keystore_count(d->keys) == 0 && !cli_keys_wanted(&d->kopt))
+		fputs("tlsips: warning: no keys given (-k, --keylog): nothing can be decrypted\n",
+		      stderr);
 	return -1;
 }
 
@@ -312,12 +367,25 @@ cli_progress(const struct capture_file *cf, double started)
 		fprintf(stderr, "progress: %.0f MB, %.0f MB/s\n", mb, secs > 0 ? mb / secs : 0.0);
 }
 
+void
+cli_decrypt_packet(struct cli_decrypt *d, const struct capture_pkt *cp)
+{
+	struct net_pkt np;
+	int rc = net_decode(cp->linktype, cp->data, cp->caplen, cp->wire_len, cp->ts_usec, &np);
+	if (rc != 0) {
+		net_engine_count_frame(d->ne, rc);
+		return;
+	}
+	d->now = cp->ts_usec;
+	tls_engine_tick(d->te, cp->ts_usec);
+	net_engine_feed(d->ne, &np);
+}
+
 /* Reads every packet; returns the capture's final status (0, or a read error). */
 static int
 cli_decrypt_loop(struct cli_decrypt *d, struct capture_file *cf, uint64_t *out_packets)
 {
 	struct capture_pkt cp;
-	struct net_pkt np;
 	char err[CLI_ERR_LEN];
 	double started = cli_now_seconds(), last = started;
 	bool progress = d->opt.progress || isatty(STDERR_FILENO);
@@ -325,13 +393,7 @@ cli_decrypt_loop(struct cli_decrypt *d, struct capture_file *cf, uint64_t *out_p
 	int rc;
 	while ((rc = capture_file_next(cf, &cp, err, sizeof(err))) == 1) {
 		n++;
-		int drc = net_decode(cp.linktype, cp.data, cp.caplen, cp.wire_len, cp.ts_usec, &np);
-		if (drc == 0) {
-			d->now = cp.ts_usec;
-			net_engine_feed(d->ne, &np);
-		} else {
-			net_engine_count_frame(d->ne, drc);
-		}
+		cli_decrypt_packet(d, &cp);
 		if (progress && (n & 0xffff) == 0 && cli_now_seconds() - last >= 2.0) {
 			last = cli_now_seconds();
 			cli_progress(cf, started);
@@ -377,26 +439,18 @@ cli_decrypt_summary(struct cli_decrypt *d, uint64_t packets, double secs)
 			(unsigned long long)d->held_overflows);
 }
 
+/* Output, events, engines and key log: everything but the packet source. */
 static int
-cli_decrypt_run(struct cli_decrypt *d)
+cli_decrypt_setup(struct cli_decrypt *d, char *err, size_t errlen)
 {
-	char err[CLI_ERR_LEN];
-	struct capture_file *cf = NULL;
-	int exit_code = CLI_EXIT_INPUT;
-	if (capture_file_open(d->opt.in_path, &cf, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tlsips: %s\n", err);
-		return CLI_EXIT_INPUT;
-	}
-	if (cli_out_open(d->opt.out_path, &d->out, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tlsips: %s\n", err);
-		exit_code = CLI_EXIT_USAGE;
-		goto out;
-	}
+	bool live = d->opt.iface != NULL;
+	if (cli_keys_wanted(&d->kopt) && cli_keys_open(&d->keylog, &d->kopt, live, err, errlen) != 0)
+		return CLI_EXIT_USAGE;
+	if (cli_out_open(d->opt.out_path, &d->out, err, errlen) != 0)
+		return CLI_EXIT_USAGE;
 	if (d->opt.events_path && !(d->events = fopen(d->opt.events_path, "w"))) {
-		fprintf(stderr, "tlsips: %s: cannot create: %s\n", d->opt.events_path,
-			strerror(errno));
-		exit_code = CLI_EXIT_USAGE;
-		goto out;
+		snprintf(err, errlen, "%s: cannot create: %s", d->opt.events_path, strerror(errno));
+		return CLI_EXIT_USAGE;
 	}
 	struct tls_sink sink = { d, cli_on_plaintext, cli_on_tls_state };
 	struct net_callbacks cb = { d, cli_on_open, cli_on_data, cli_on_gap, cli_on_end, cli_on_close };
@@ -406,16 +460,67 @@ cli_decrypt_run(struct cli_decrypt *d)
 	d->te = tls_engine_new(NULL, d->keys, &sink);
 	d->ne = d->te ? net_engine_new(&lim, &cb) : NULL;
 	if (!d->ne) {
-		fputs("tlsips: out of memory\n", stderr);
+		snprintf(err, errlen, "out of memory");
+		return CLI_EXIT_INPUT;
+	}
+	if (d->keylog.kl)
+		cli_keys_attach(&d->keylog, d->te, live);
+	return 0;
+}
+
+/* Reads the file or the interface to its end; returns the packet source's status. */
+static int
+cli_decrypt_source(struct cli_decrypt *d, uint64_t *out_packets,
+		   struct capture_file_stats *out_cap, char *err, size_t errlen)
+{
+	int rc;
+	memset(out_cap, 0, sizeof(*out_cap));
+	if (d->opt.iface) {
+		struct capture_live *cl = NULL;
+		if (capture_live_open(d->opt.iface, d->opt.filter, &cl, err, errlen) != 0)
+			return TLSIPS_ESYS;
+		rc = cli_live_loop(d, cl, out_packets);
+		uint64_t dropped;
+		capture_live_counts(cl, &out_cap->packets, &dropped);
+		if (dropped)
+			fprintf(stderr, "tlsips: warning: the kernel dropped %llu packets\n",
+				(unsigned long long)dropped);
+		capture_live_close(cl);
+		return rc;
+	}
+	struct capture_file *cf = NULL;
+	if (capture_file_open(d->opt.in_path, &cf, err, errlen) != 0)
+		return TLSIPS_ESYS;
+	rc = cli_decrypt_loop(d, cf, out_packets);
+	*out_cap = *capture_file_stats(cf);
+	capture_file_close(cf);
+	return rc;
+}
+
+static int
+cli_decrypt_run(struct cli_decrypt *d)
+{
+	char err[CLI_ERR_LEN];
+	int exit_code = cli_decrypt_setup(d, err, sizeof(err));
+	if (exit_code != 0) {
+		fprintf(stderr, "tlsips: %s\n", err);
 		goto out;
 	}
 	double started = cli_now_seconds();
 	uint64_t packets = 0;
-	int rc = cli_decrypt_loop(d, cf, &packets);
+	struct capture_file_stats cap;
+	int rc = cli_decrypt_source(d, &packets, &cap, err, sizeof(err));
+	if (rc == TLSIPS_ESYS && packets == 0) {
+		fprintf(stderr, "tlsips: %s\n", err);
+		exit_code = CLI_EXIT_INPUT;
+		goto out;
+	}
 	net_engine_finish(d->ne, d->now);
+	cli_decrypt_sweep(d, true);
 	cli_decrypt_summary(d, packets, cli_now_seconds() - started);
-	if (d->events && !log_event_stats(d->events, d->now, capture_file_stats(cf),
-					  net_engine_stats(d->ne), tls_engine_stats(d->te)))
+	cli_keys_report(&d->keylog);
+	if (d->events && !log_event_stats(d->events, d->now, &cap, net_engine_stats(d->ne),
+					  tls_engine_stats(d->te)))
 		d->event_failures++;
 	exit_code = rc < 0 && packets == 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 out:
@@ -430,7 +535,7 @@ out:
 	}
 	net_engine_free(d->ne);
 	tls_engine_free(d->te);
-	capture_file_close(cf);
+	cli_keys_close(&d->keylog);
 	return exit_code;
 }
 

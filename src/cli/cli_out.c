@@ -94,6 +94,13 @@ cli_out_finish(struct cli_out *o, struct cli_out_flow *of, const struct net_flow
 	of->finished = true;
 }
 
+void
+cli_out_flush(struct cli_out *o)
+{
+	if (capture_writer_flush(o->w) != 0)
+		o->failed = true;
+}
+
 uint64_t
 cli_out_packets(const struct cli_out *o)
 {

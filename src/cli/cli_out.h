@@ -29,6 +29,8 @@ void cli_out_data(struct cli_out *o, struct cli_out_flow *of, const struct net_f
 /* Writes the closing FIN exchange if the flow was started. */
 void cli_out_finish(struct cli_out *o, struct cli_out_flow *of, const struct net_flow *flow,
 		    uint64_t ts_usec);
+/* Writes out what is buffered, so a reader of the file sees it now. */
+void cli_out_flush(struct cli_out *o);
 uint64_t cli_out_packets(const struct cli_out *o);
 /* Closes the file; TLSIPS_ESYS if any write failed. */
 int cli_out_close(struct cli_out *o);

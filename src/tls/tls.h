@@ -145,6 +145,8 @@ void tls_conn_gap(struct tls_conn *c, enum tls_dir dir, uint64_t len);
 /* The connection ended; a handshake cut short is reported as truncated. */
 void tls_conn_end(struct tls_conn *c);
 const struct tls_conn_info *tls_conn_info(const struct tls_conn *c);
+/* Key log mode: the connection waits for secrets (its end would give it up). */
+bool tls_conn_is_waiting(const struct tls_conn *c);
 /* Counts the connection's outcome in the engine stats, wipes its keys, frees it. */
 void tls_conn_free(struct tls_conn *c);
 

@@ -1,5 +1,5 @@
 /*
- * tls_cipher: opening TLS 1.0-1.2 and SSL 3.0 records.
+ * tls_cipher: opening TLS 1.3, TLS 1.0-1.2 and SSL 3.0 records.
  *
  * One struct tls_cipher per direction and key change. Everything costly is
  * done once: the EVP_CIPHERs, the HMAC EVP_MAC and the SSL 3.0 digests are
@@ -18,13 +18,21 @@
  *   GCM, CCM (RFC 5288 3,        | explicit nonce (8) | ciphertext | tag (16, or 8 for CCM_8) |
  *             RFC 6655 3)
  *   ChaCha20-Poly1305 (RFC 7905) | ciphertext | tag (16) |
+ *   TLS 1.3 (RFC 8446 5.2)       | encrypted TLSInnerPlaintext | tag (16, or 8 for CCM_8) |
+ *
+ *   TLSInnerPlaintext (RFC 8446 5.2, 5.4):
+ *                                | content | type (1) | zeros (any number) |
  *
  *   IV* is present from TLS 1.1 on (RFC 4346 6.2.3.2); SSL 3.0 and TLS 1.0
  *   chain the IV: a record's IV is the last ciphertext block of the record
  *   before it (the first uses the IV from the key block).
  *
- * Nonce modes, so TLS 1.3 (RFC 8446 5.3: IV xor sequence, like ChaCha20 here)
- * can be added as a version of the AEAD path rather than a new one.
+ * Nonce modes: TLS 1.3 (RFC 8446 5.3) forms its nonce as ChaCha20-Poly1305
+ * does in TLS 1.2 (IV xor sequence), so both versions share one AEAD core;
+ * what differs is the additional data (the 13-byte pseudo-header of
+ * RFC 5246 6.2.3.3, or the 5-byte record header of RFC 8446 5.2) and the
+ * inner content type at the end of a TLS 1.3 plaintext. A KeyUpdate
+ * (tls_cipher_rekey) re-keys the same context: still nothing is allocated.
  *
  * This code observes; it is not an oracle anyone can query, so checks are
  * not constant-time, but every length is checked before it is used.
@@ -51,6 +59,14 @@ enum {
 	TLS_CIPHER_PLAINTEXT_MAX = 1 << 14,
 	/* RFC 5246 6.2.3: TLSCiphertext.length <= 2^14 + 2048. */
 	TLS_CIPHER_FRAGMENT_MAX = (1 << 14) + 2048,
+	/* RFC 8446 5.2: TLSCiphertext.length <= 2^14 + 256. */
+	TLS_CIPHER_TLS13_FRAGMENT_MAX = (1 << 14) + 256,
+	/* RFC 8446 5.4: the whole TLSInnerPlaintext <= 2^14 + 1. */
+	TLS_CIPHER_TLS13_INNER_MAX = (1 << 14) + 1,
+	/* RFC 8446 5.2: opaque_type(1) + legacy_record_version(2) + length(2) */
+	TLS_CIPHER_TLS13_AAD_LEN = 5,
+	/* RFC 8446 5.2: the outer type of every protected record, application_data. */
+	TLS_CIPHER_TLS13_OUTER_TYPE = 23,
 	/* seq_num(8) + type(1) + version(2) + length(2) */
 	TLS_CIPHER_HDR_LEN = 13,
 	/* RFC 5288 3 / RFC 6655 3 */
@@ -62,7 +78,7 @@ enum {
 enum tls_cipher_nonce {
 	TLS_CIPHER_NONCE_NONE = 0,  /* stream and CBC */
 	TLS_CIPHER_NONCE_EXPLICIT,  /* salt(4) + explicit nonce(8) from the record */
-	TLS_CIPHER_NONCE_XOR_SEQ,   /* iv(12) xor left-padded seq (RFC 7905 2) */
+	TLS_CIPHER_NONCE_XOR_SEQ,   /* iv(12) xor left-padded seq (RFC 7905 2, RFC 8446 5.3) */
 };
 
 enum tls_cipher_mac {
@@ -91,6 +107,7 @@ struct tls_cipher {
 	size_t ssl3_pad_len;     /* 48 for MD5, 40 for SHA-1 */
 	struct tls_cipher_secret *sec;
 	uint64_t seq;
+	bool unkeyed;            /* a rekey failed: nothing opens until one succeeds */
 };
 
 /* ---- process-wide fetch cache ----------------------------------------- */
@@ -182,16 +199,21 @@ tls_cipher_put_hdr(uint8_t hdr[TLS_CIPHER_HDR_LEN], uint64_t seq, uint8_t type,
 }
 
 /*
- * Which suites this code opens under which version: AEAD suites exist only
- * in TLS 1.2 (RFC 5288 4, RFC 6655 3, RFC 7905 2); stream and CBC suites in
- * SSL 3.0 to TLS 1.2, with SSL 3.0 limited to MD5/SHA-1 MACs (RFC 6101 5.2.3.1).
- * TLS 1.3 records carry their real type inside the plaintext, which this
- * interface cannot return, so TLS 1.3 is refused here.
+ * Which suites this code opens under which version: the TLS 1.3 suites only
+ * in TLS 1.3 and nothing else there (RFC 8446 B.4), each an AEAD with a
+ * 12-byte IV (RFC 8446 5.3); the other AEAD suites only in TLS 1.2 (RFC 5288
+ * 4, RFC 6655 3, RFC 7905 2); stream and CBC suites in SSL 3.0 to TLS 1.2,
+ * with SSL 3.0 limited to MD5/SHA-1 MACs (RFC 6101 5.2.3.1).
  */
 static bool
 tls_cipher_fits(const struct tls_suite *s, uint16_t version)
 {
-	if (s->kx == TLS_KX_TLS13 || version < TLS_V_SSL3 || version > TLS_V_TLS12)
+	if (s->kx == TLS_KX_TLS13 || version == TLS_V_TLS13)
+		return s->kx == TLS_KX_TLS13 && version == TLS_V_TLS13 &&
+		       (s->kind == TLS_CIPHER_GCM || s->kind == TLS_CIPHER_CCM ||
+			s->kind == TLS_CIPHER_CHACHA) &&
+		       s->iv_len == TLS_CIPHER_NONCE_LEN && s->tag_len > 0;
+	if (version < TLS_V_SSL3 || version > TLS_V_TLS12)
 		return false;
 	switch (s->kind) {
 	case TLS_CIPHER_GCM:
@@ -314,10 +336,11 @@ tls_cipher_new(const struct tls_suite *suite, uint16_t version, bool etm,
 	/* RFC 7366 3: the extension changes CBC suites only; SSL 3.0 has none. */
 	c->etm = etm && suite->kind == TLS_CIPHER_CBC && version != TLS_V_SSL3;
 	c->explicit_iv = suite->kind == TLS_CIPHER_CBC && version >= TLS_V_TLS11;
-	if (suite->kind == TLS_CIPHER_GCM || suite->kind == TLS_CIPHER_CCM)
-		c->nonce = TLS_CIPHER_NONCE_EXPLICIT;
-	else if (suite->kind == TLS_CIPHER_CHACHA)
+	/* RFC 8446 5.3: every TLS 1.3 suite uses the IV xor sequence nonce. */
+	if (version == TLS_V_TLS13 || suite->kind == TLS_CIPHER_CHACHA)
 		c->nonce = TLS_CIPHER_NONCE_XOR_SEQ;
+	else if (suite->kind == TLS_CIPHER_GCM || suite->kind == TLS_CIPHER_CCM)
+		c->nonce = TLS_CIPHER_NONCE_EXPLICIT;
 	c->sec = tls_secmem_alloc(sizeof(*c->sec));
 	c->ctx = EVP_CIPHER_CTX_new();
 	if (c->sec == NULL || c->ctx == NULL)
@@ -585,6 +608,47 @@ tls_cipher_open_cbc_etm(struct tls_cipher *c, uint8_t type, uint16_t rec_version
 	return 0;
 }
 
+/* RFC 7905 2 and RFC 8446 5.3: the IV xor the sequence number, left-padded to 12 bytes. */
+static void
+tls_cipher_nonce_xor_seq(const struct tls_cipher *c, uint8_t out_nonce[TLS_CIPHER_NONCE_LEN])
+{
+	memcpy(out_nonce, c->sec->iv, TLS_CIPHER_NONCE_LEN);
+	for (int i = 0; i < 8; i++)
+		out_nonce[4 + i] ^= (uint8_t)(c->seq >> (56 - 8 * i));
+}
+
+/*
+ * The AEAD decryption both versions share: ct_len bytes at ct with the tag
+ * right after them, decrypted into dst (ct itself, or memory not overlapping
+ * it). The tag is verified before this returns 0.
+ */
+static int
+tls_cipher_aead_decrypt(struct tls_cipher *c, const uint8_t nonce[TLS_CIPHER_NONCE_LEN],
+			const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+			uint8_t *dst)
+{
+	int n = 0;
+
+	/* The tag is handed over before decryption may overwrite nearby bytes. */
+	if (!EVP_DecryptInit_ex2(c->ctx, NULL, NULL, nonce, NULL) ||
+	    EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, (int)c->suite->tag_len,
+				(void *)(ct + ct_len)) <= 0)
+		return TLSIPS_ECRYPTO;
+	if (c->suite->kind == TLS_CIPHER_CCM) {
+		/* CCM needs the length first and verifies the tag in the data update. */
+		if (!EVP_DecryptUpdate(c->ctx, NULL, &n, NULL, (int)ct_len) ||
+		    !EVP_DecryptUpdate(c->ctx, NULL, &n, aad, (int)aad_len) ||
+		    !EVP_DecryptUpdate(c->ctx, dst, &n, ct, (int)ct_len))
+			return TLSIPS_ECRYPTO;
+		return 0;
+	}
+	if (!EVP_DecryptUpdate(c->ctx, NULL, &n, aad, (int)aad_len) ||
+	    !EVP_DecryptUpdate(c->ctx, dst, &n, ct, (int)ct_len) || (size_t)n != ct_len ||
+	    EVP_DecryptFinal_ex(c->ctx, dst + n, &n) <= 0)
+		return TLSIPS_ECRYPTO;
+	return 0;
+}
+
 /*
  * RFC 5246 6.2.3.3 with RFC 5288 3 (GCM), RFC 6655 3 (CCM) and RFC 7905 2
  * (ChaCha20-Poly1305): additional data seq_num + type + version + length of
@@ -600,7 +664,7 @@ tls_cipher_open_aead(struct tls_cipher *c, uint8_t type, uint16_t rec_version,
 	uint8_t aad[TLS_CIPHER_HDR_LEN];
 	size_t ct_len;
 	uint8_t *p;
-	int n = 0;
+	int rc;
 
 	if (len < expl + tag_len)
 		return TLSIPS_EMALFORMED;
@@ -611,29 +675,13 @@ tls_cipher_open_aead(struct tls_cipher *c, uint8_t type, uint16_t rec_version,
 		memcpy(nonce, c->sec->iv, 4);
 		memcpy(nonce + 4, in, TLS_CIPHER_EXPLICIT_NONCE_LEN);
 	} else {
-		memcpy(nonce, c->sec->iv, TLS_CIPHER_NONCE_LEN);
-		for (int i = 0; i < 8; i++)
-			nonce[4 + i] ^= (uint8_t)(c->seq >> (56 - 8 * i));
+		tls_cipher_nonce_xor_seq(c, nonce);
 	}
 	tls_cipher_put_hdr(aad, c->seq, type, rec_version, ct_len);
 	p = tls_cipher_dst(in, expl, out);
-	/* The tag is handed over before decryption may overwrite nearby bytes. */
-	if (!EVP_DecryptInit_ex2(c->ctx, NULL, NULL, nonce, NULL) ||
-	    EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len,
-				(void *)(in + expl + ct_len)) <= 0)
-		return TLSIPS_ECRYPTO;
-	if (c->suite->kind == TLS_CIPHER_CCM) {
-		/* CCM needs the length first and verifies the tag in the data update. */
-		if (!EVP_DecryptUpdate(c->ctx, NULL, &n, NULL, (int)ct_len) ||
-		    !EVP_DecryptUpdate(c->ctx, NULL, &n, aad, sizeof(aad)) ||
-		    !EVP_DecryptUpdate(c->ctx, p, &n, in + expl, (int)ct_len))
-			return TLSIPS_ECRYPTO;
-	} else {
-		if (!EVP_DecryptUpdate(c->ctx, NULL, &n, aad, sizeof(aad)) ||
-		    !EVP_DecryptUpdate(c->ctx, p, &n, in + expl, (int)ct_len) ||
-		    (size_t)n != ct_len || EVP_DecryptFinal_ex(c->ctx, p + n, &n) <= 0)
-			return TLSIPS_ECRYPTO;
-	}
+	rc = tls_cipher_aead_decrypt(c, nonce, aad, sizeof(aad), in + expl, ct_len, p);
+	if (rc != 0)
+		return rc;
 	if (p != out)
 		memmove(out, p, ct_len);
 	*out_len = ct_len;
@@ -646,6 +694,9 @@ tls_cipher_open(struct tls_cipher *c, uint8_t type, uint16_t rec_version, const 
 {
 	int rc;
 
+	/* TLS 1.3 records carry their real type inside: tls_cipher_open13. */
+	if (c->version == TLS_V_TLS13)
+		return TLSIPS_ECRYPTO;
 	/* RFC 5246 6.2.3 */
 	if (len > TLS_CIPHER_FRAGMENT_MAX)
 		return TLSIPS_EMALFORMED;
@@ -671,4 +722,90 @@ tls_cipher_open(struct tls_cipher *c, uint8_t type, uint16_t rec_version, const 
 	else
 		ERR_clear_error(); /* a forged or damaged record is data, not a fault */
 	return rc;
+}
+
+/*
+ * RFC 8446 5.4: the content is followed by its type and then by any number
+ * of zeros. Returns the content length and the type, or TLSIPS_EMALFORMED if
+ * the plaintext has no non-zero byte (the peer would send unexpected_message).
+ */
+static int
+tls_cipher_tls13_unpad(const uint8_t *p, size_t n, size_t *out_len, uint8_t *out_type)
+{
+	while (n > 0 && p[n - 1] == 0)
+		n--;
+	if (n == 0)
+		return TLSIPS_EMALFORMED;
+	*out_type = p[n - 1];
+	*out_len = n - 1;
+	return 0;
+}
+
+int
+tls_cipher_open13(struct tls_cipher *c, uint8_t type, uint16_t rec_version, const uint8_t *in,
+		  size_t len, uint8_t *out, size_t *out_len, uint8_t *out_type)
+{
+	size_t tag_len = c->suite->tag_len;
+	uint8_t nonce[TLS_CIPHER_NONCE_LEN];
+	uint8_t aad[TLS_CIPHER_TLS13_AAD_LEN];
+	size_t inner_len;
+	int rc;
+
+	if (c->version != TLS_V_TLS13 || c->unkeyed)
+		return TLSIPS_ECRYPTO;
+	/* RFC 8446 5.2: opaque_type is always 23 (application_data). */
+	if (type != TLS_CIPHER_TLS13_OUTER_TYPE)
+		return TLSIPS_EMALFORMED;
+	/* RFC 8446 5.2: length MUST NOT exceed 2^14 + 256 (record_overflow). */
+	if (len > TLS_CIPHER_TLS13_FRAGMENT_MAX)
+		return TLSIPS_EMALFORMED;
+	/*
+	 * RFC 8446 5.2/5.4: TLSInnerPlaintext holds at least its type byte and,
+	 * padding included, at most 2^14 + 1 bytes, so the content is at most 2^14.
+	 */
+	if (len < tag_len + 1 || len - tag_len > TLS_CIPHER_TLS13_INNER_MAX)
+		return TLSIPS_EMALFORMED;
+	/* RFC 8446 5.3: sequence numbers never wrap. */
+	if (c->seq == UINT64_MAX)
+		return TLSIPS_ECRYPTO;
+	inner_len = len - tag_len;
+	tls_cipher_nonce_xor_seq(c, nonce);
+	/* RFC 8446 5.2: additional_data = opaque_type || legacy_record_version || length. */
+	aad[0] = type;
+	aad[1] = (uint8_t)(rec_version >> 8);
+	aad[2] = (uint8_t)rec_version;
+	aad[3] = (uint8_t)(len >> 8);
+	aad[4] = (uint8_t)len;
+	/* Nothing precedes the ciphertext, so in place is exact overlap (tls_cipher_dst). */
+	rc = tls_cipher_aead_decrypt(c, nonce, aad, sizeof(aad), in, inner_len, out);
+	if (rc == 0)
+		rc = tls_cipher_tls13_unpad(out, inner_len, out_len, out_type);
+	if (rc == 0)
+		c->seq++;
+	else
+		ERR_clear_error(); /* a forged or damaged record is data, not a fault */
+	return rc;
+}
+
+int
+tls_cipher_rekey(struct tls_cipher *c, const struct tls_cipher_keys *keys)
+{
+	/* RFC 8446 4.6.3: KeyUpdate exists in TLS 1.3 only. */
+	if (c->version != TLS_V_TLS13 || keys == NULL || keys->key == NULL || keys->iv == NULL)
+		return TLSIPS_ECRYPTO;
+	/*
+	 * The context keeps its cipher and, for CCM, its nonce and tag lengths;
+	 * only the key schedule is replaced, overwritten in place.
+	 */
+	if (!EVP_DecryptInit_ex2(c->ctx, NULL, keys->key, NULL, NULL)) {
+		/* Half-changed keys must not open anything. The error queue is the caller's. */
+		OPENSSL_cleanse(c->sec->iv, sizeof(c->sec->iv));
+		c->unkeyed = true;
+		return TLSIPS_ECRYPTO;
+	}
+	memcpy(c->sec->iv, keys->iv, TLS_CIPHER_NONCE_LEN);
+	/* RFC 8446 5.3: each key starts again at sequence number 0. */
+	c->seq = 0;
+	c->unkeyed = false;
+	return 0;
 }

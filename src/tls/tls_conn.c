@@ -177,6 +177,12 @@ tls_conn_info(const struct tls_conn *c)
 	return &c->info;
 }
 
+bool
+tls_conn_is_waiting(const struct tls_conn *c)
+{
+	return c->waiting;
+}
+
 void
 tls_conn_free(struct tls_conn *c)
 {

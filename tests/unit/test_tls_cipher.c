@@ -15,6 +15,11 @@
  * Every record is handed over in a heap block of exactly its size, so an
  * over-read is an AddressSanitizer error.
  *
+ * TLS 1.3 (RFC 8446 5.2-5.4) is sealed the same way: TLSInnerPlaintext
+ * (content, type, zeros) under the IV xor sequence nonce, with the 5-byte
+ * record header as additional data. Published TLS 1.3 records (RFC 8448)
+ * are opened in test_tls13_rfc8448.
+ *
  * The secure memory the ciphers keep their keys in (tls_secret) is tested
  * here too: the group setup makes the arena small so that running out of it,
  * and the fallback counter, can be seen.
@@ -772,9 +777,13 @@ test_new_refuses_suite_version_mismatch(void **state)
 	assert_int_equal(try_new(0x009C, TLS_V_TLS11), TLSIPS_ECRYPTO); /* GCM before 1.2 */
 	assert_int_equal(try_new(0xCCA8, TLS_V_TLS10), TLSIPS_ECRYPTO);
 	assert_int_equal(try_new(0x003C, TLS_V_SSL3), TLSIPS_ECRYPTO);  /* SHA-256 MAC in SSL 3.0 */
-	assert_int_equal(try_new(0x1301, TLS_V_TLS13), TLSIPS_ECRYPTO); /* TLS 1.3: not here */
+	assert_int_equal(try_new(0x1301, TLS_V_TLS12), TLSIPS_ECRYPTO); /* 1.3 suite in 1.2 */
+	assert_int_equal(try_new(0x009C, TLS_V_TLS13), TLSIPS_ECRYPTO); /* 1.2 AEAD in 1.3 */
+	assert_int_equal(try_new(0xCCA8, TLS_V_TLS13), TLSIPS_ECRYPTO);
 	assert_int_equal(try_new(0x002F, 0x0200), TLSIPS_ECRYPTO);
 	assert_int_equal(try_new(0x002F, TLS_V_TLS13), TLSIPS_ECRYPTO);
+	assert_int_equal(try_new(0x1301, TLS_V_TLS13), 0);
+	assert_int_equal(try_new(0x1305, TLS_V_TLS13), 0);
 	assert_int_equal(try_new(0x002F, TLS_V_TLS12), 0);
 	assert_int_equal(try_new(0x0004, TLS_V_SSL3), 0);
 }
@@ -875,6 +884,443 @@ test_illustrated_tls12_server_records(void **state)
 			  "6162636465666768696a6b6c6d6e6f709783488af5fa20bf7a2ef69debb534db"
 			  "9fb07a8c2721dee5409f77af0c3dde56",
 			  "pong");
+}
+
+/* ---- TLS 1.3 ------------------------------------------------------------------------ */
+
+enum { TLS13_INNER_MAX = (1 << 14) + 1, TLS13_FRAGMENT_MAX = (1 << 14) + 256, TYPE_ALERT = 21 };
+
+/*
+ * RFC 8446 5.2-5.4: seals content msg[0..n) of type inner_type followed by
+ * pad zeros, with a fresh EVP context; out gets encrypted_record (tag
+ * included), *out_hdr the 5-byte record header. Advances the sequence.
+ */
+static size_t
+seal13(struct sealer *sl, uint8_t inner_type, const uint8_t *msg, size_t n, size_t pad,
+       uint8_t *out, uint8_t out_hdr[5])
+{
+	const struct tls_suite *s = sl->s;
+	size_t inner_len = n + 1 + pad, len = inner_len + s->tag_len;
+	uint8_t *inner = malloc(inner_len), nonce[12];
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int outl = 0;
+	assert_non_null(inner);
+	assert_non_null(ctx);
+	memcpy(inner, msg, n);
+	inner[n] = inner_type;
+	memset(inner + n + 1, 0, pad);
+	memcpy(nonce, sl->iv, 12);
+	for (int i = 0; i < 8; i++)
+		nonce[4 + i] ^= (uint8_t)(sl->seq >> (56 - 8 * i));
+	out_hdr[0] = TYPE_APPDATA;
+	out_hdr[1] = 0x03;
+	out_hdr[2] = 0x03;
+	out_hdr[3] = (uint8_t)(len >> 8);
+	out_hdr[4] = (uint8_t)len;
+	if (s->kind == TLS_CIPHER_CCM) {
+		assert_true(EVP_EncryptInit_ex2(ctx, sl->cipher, NULL, NULL, NULL));
+		assert_true(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) > 0);
+		assert_true(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, s->tag_len, NULL) > 0);
+		assert_true(EVP_EncryptInit_ex2(ctx, NULL, sl->key, nonce, NULL));
+		assert_true(EVP_EncryptUpdate(ctx, NULL, &outl, NULL, (int)inner_len));
+	} else {
+		assert_true(EVP_EncryptInit_ex2(ctx, sl->cipher, sl->key, nonce, NULL));
+	}
+	assert_true(EVP_EncryptUpdate(ctx, NULL, &outl, out_hdr, 5));
+	assert_true(EVP_EncryptUpdate(ctx, out, &outl, inner, (int)inner_len));
+	assert_int_equal((size_t)outl, inner_len);
+	assert_true(EVP_EncryptFinal_ex(ctx, out + inner_len, &outl));
+	assert_true(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, s->tag_len, out + inner_len) >
+		    0);
+	EVP_CIPHER_CTX_free(ctx);
+	free(inner);
+	sl->seq++;
+	return len;
+}
+
+/* Opens a TLS 1.3 fragment from an exact-size heap copy into an exact-size output. */
+static int
+open13_exact(struct tls_cipher *c, const uint8_t hdr[5], const uint8_t *rec, size_t len,
+	     bool in_place, uint8_t *plain, size_t *plain_len, uint8_t *type)
+{
+	uint8_t *in = malloc(len ? len : 1);
+	uint8_t *out = in_place ? in : malloc(len ? len : 1);
+	int rc;
+	assert_non_null(in);
+	assert_non_null(out);
+	memcpy(in, rec, len);
+	rc = tls_cipher_open13(c, hdr[0], (uint16_t)(hdr[1] << 8 | hdr[2]), in, len, out,
+			       plain_len, type);
+	if (rc == 0)
+		memcpy(plain, out, *plain_len);
+	if (out != in)
+		free(out);
+	free(in);
+	return rc;
+}
+
+/* New key and IV for both ends, as a KeyUpdate gives them (the sequence restarts). */
+static void
+sealer_update_keys(struct sealer *sl, uint8_t seed)
+{
+	fill(sl->key, sizeof(sl->key), seed);
+	fill(sl->iv, sizeof(sl->iv), (uint8_t)(seed + 1));
+	sl->seq = 0;
+}
+
+/* content length, padding length, inner type */
+static const struct {
+	size_t n, pad;
+	uint8_t type;
+} tls13_records[] = {
+	{ 0, 0, TYPE_APPDATA },       { 1, 0, TYPE_APPDATA },   { 15, 1, TYPE_HANDSHAKE },
+	{ 16, 16, TYPE_APPDATA },     { 17, 255, TYPE_ALERT },  { 100, 1000, TYPE_APPDATA },
+	{ 1000, 3, TYPE_HANDSHAKE },  { 2, 0, TYPE_ALERT },     { 0, 200, TYPE_APPDATA },
+	{ MAX_PLAIN, 0, TYPE_APPDATA }, { MAX_PLAIN - 7, 7, TYPE_APPDATA },
+};
+
+/* Seals a run of records of various lengths, paddings and types, and opens each in turn. */
+static void
+check_roundtrip13(uint16_t id, bool in_place)
+{
+	struct sealer sl;
+	struct tls_cipher *c;
+	uint8_t *msg = malloc(MAX_PLAIN), *rec = malloc(MAX_REC), *plain = malloc(MAX_REC);
+	uint8_t hdr[5];
+	assert_non_null(msg);
+	assert_non_null(rec);
+	assert_non_null(plain);
+	sealer_init(&sl, id, TLS_V_TLS13, false);
+	c = sealer_opener(&sl);
+	for (size_t i = 0; i < sizeof(tls13_records) / sizeof(tls13_records[0]); i++) {
+		size_t n = tls13_records[i].n, got = 0, len;
+		uint8_t type = 0;
+		/* content may end in zeros: only bytes after the type are padding */
+		fill(msg, n, (uint8_t)i);
+		if (n > 0)
+			msg[n - 1] = 0;
+		len = seal13(&sl, tls13_records[i].type, msg, n, tls13_records[i].pad, rec, hdr);
+		assert_int_equal(open13_exact(c, hdr, rec, len, in_place, plain, &got, &type), 0);
+		assert_int_equal(type, tls13_records[i].type);
+		assert_int_equal(got, n);
+		assert_memory_equal(plain, msg, n);
+		assert_int_equal(tls_cipher_seq(c), i + 1);
+	}
+	tls_cipher_free(c);
+	sealer_fini(&sl);
+	free(msg);
+	free(rec);
+	free(plain);
+}
+
+#define ROUNDTRIP13(name, id, in_place)                                                    \
+	static void name(void **state)                                                     \
+	{                                                                                  \
+		(void)state;                                                               \
+		check_roundtrip13(id, in_place);                                           \
+	}
+
+ROUNDTRIP13(test_tls13_aes128_gcm, 0x1301, false)
+ROUNDTRIP13(test_tls13_aes256_gcm, 0x1302, false)
+ROUNDTRIP13(test_tls13_chacha20_poly1305, 0x1303, false)
+ROUNDTRIP13(test_tls13_aes128_ccm, 0x1304, false)
+ROUNDTRIP13(test_tls13_aes128_ccm8, 0x1305, false)
+ROUNDTRIP13(test_tls13_aes128_gcm_in_place, 0x1301, true)
+ROUNDTRIP13(test_tls13_chacha20_poly1305_in_place, 0x1303, true)
+ROUNDTRIP13(test_tls13_aes128_ccm8_in_place, 0x1305, true)
+
+/* One sealed record, with or without a given content, opened by a fresh cipher. */
+static int
+open13_one(uint16_t id, uint8_t inner_type, const uint8_t *msg, size_t n, size_t pad,
+	   size_t *got, uint8_t *type)
+{
+	struct sealer sl;
+	struct tls_cipher *c;
+	uint8_t *rec = malloc(MAX_REC), *plain = malloc(MAX_REC), hdr[5];
+	size_t len;
+	int rc;
+	assert_non_null(rec);
+	assert_non_null(plain);
+	sealer_init(&sl, id, TLS_V_TLS13, false);
+	c = sealer_opener(&sl);
+	len = seal13(&sl, inner_type, msg, n, pad, rec, hdr);
+	rc = open13_exact(c, hdr, rec, len, false, plain, got, type);
+	assert_int_equal(tls_cipher_seq(c), rc == 0 ? 1 : 0);
+	tls_cipher_free(c);
+	sealer_fini(&sl);
+	free(rec);
+	free(plain);
+	return rc;
+}
+
+/* RFC 8446 5.4: padding up to the 2^14 + 1 bytes of a whole TLSInnerPlaintext. */
+static void
+test_tls13_padding_to_the_limit(void **state)
+{
+	uint8_t msg[10] = { 1, 2, 3, 0, 0, 0, 0, 0, 0, 0 }, type = 0;
+	size_t got = 0;
+	(void)state;
+	assert_int_equal(open13_one(0x1301, TYPE_APPDATA, msg, 0, MAX_PLAIN, &got, &type), 0);
+	assert_int_equal(got, 0);
+	assert_int_equal(type, TYPE_APPDATA);
+	assert_int_equal(open13_one(0x1303, TYPE_HANDSHAKE, msg, 10, MAX_PLAIN - 10, &got, &type),
+			 0);
+	assert_int_equal(got, 10);
+	assert_int_equal(type, TYPE_HANDSHAKE);
+	/* one byte over: content + type + padding = 2^14 + 2 */
+	assert_int_equal(open13_one(0x1301, TYPE_APPDATA, msg, 10, MAX_PLAIN - 9, &got, &type),
+			 TLSIPS_EMALFORMED);
+	assert_int_equal(open13_one(0x1304, TYPE_APPDATA, msg, 0, MAX_PLAIN + 1, &got, &type),
+			 TLSIPS_EMALFORMED);
+}
+
+/* RFC 8446 5.4: a plaintext of zeros only has no type: unexpected_message. */
+static void
+test_tls13_all_zero_plaintext_malformed(void **state)
+{
+	uint8_t zeros[32] = { 0 }, type = 0;
+	size_t got = 0;
+	(void)state;
+	assert_int_equal(open13_one(0x1301, 0, zeros, 0, 0, &got, &type), TLSIPS_EMALFORMED);
+	assert_int_equal(open13_one(0x1302, 0, zeros, 0, 40, &got, &type), TLSIPS_EMALFORMED);
+	assert_int_equal(open13_one(0x1303, 0, zeros, sizeof(zeros), 5, &got, &type),
+			 TLSIPS_EMALFORMED);
+	assert_int_equal(open13_one(0x1305, 0, zeros, 1, 0, &got, &type), TLSIPS_EMALFORMED);
+	/* the same with a type byte authenticates and opens */
+	assert_int_equal(open13_one(0x1305, TYPE_APPDATA, zeros, 1, 0, &got, &type), 0);
+	assert_int_equal(got, 1);
+}
+
+enum damage13 {
+	DAMAGE13_FIRST_BYTE = 1, /* first ciphertext byte */
+	DAMAGE13_MIDDLE,         /* a ciphertext byte in the middle */
+	DAMAGE13_TAG,            /* the tag's last byte */
+	DAMAGE13_VERSION,        /* legacy_record_version 0x0301 in the additional data */
+	DAMAGE13_LENGTH_HIGH,    /* a high bit flipped in the header's length field */
+};
+
+/*
+ * Seals records 0 and 1; damages record 1 as told: ECRYPTO, the sequence
+ * stays, and the undamaged record 1 then opens.
+ */
+static void
+check_damage13(uint16_t id, enum damage13 d)
+{
+	struct sealer sl;
+	struct tls_cipher *c;
+	uint8_t msg[200], rec0[300], rec[300], bad[300], plain[300], hdr0[5], hdr[5], bad_hdr[5];
+	uint8_t type = 0;
+	size_t len0, len, bad_len, got = 0;
+	sealer_init(&sl, id, TLS_V_TLS13, false);
+	c = sealer_opener(&sl);
+	fill(msg, sizeof(msg), 9);
+	len0 = seal13(&sl, TYPE_APPDATA, msg, 50, 3, rec0, hdr0);
+	len = seal13(&sl, TYPE_APPDATA, msg, sizeof(msg), 0, rec, hdr);
+	assert_int_equal(open13_exact(c, hdr0, rec0, len0, false, plain, &got, &type), 0);
+	memcpy(bad, rec, len);
+	memcpy(bad_hdr, hdr, 5);
+	bad_len = len;
+	switch (d) {
+	case DAMAGE13_FIRST_BYTE: bad[0] ^= 0x01; break;
+	case DAMAGE13_MIDDLE: bad[len / 2] ^= 0x80; break;
+	case DAMAGE13_TAG: bad[len - 1] ^= 0x01; break;
+	case DAMAGE13_VERSION: bad_hdr[2] = 0x01; break;
+	case DAMAGE13_LENGTH_HIGH: bad_len = len - 1; bad_hdr[4] = (uint8_t)bad_len; break;
+	}
+	assert_int_equal(open13_exact(c, bad_hdr, bad, bad_len, false, plain, &got, &type),
+			 TLSIPS_ECRYPTO);
+	assert_int_equal(tls_cipher_seq(c), 1);
+	assert_int_equal(open13_exact(c, hdr, rec, len, false, plain, &got, &type), 0);
+	assert_int_equal(got, sizeof(msg));
+	assert_memory_equal(plain, msg, sizeof(msg));
+	assert_int_equal(tls_cipher_seq(c), 2);
+	tls_cipher_free(c);
+	sealer_fini(&sl);
+}
+
+#define DAMAGED13(name, id, d)                                                             \
+	static void name(void **state)                                                     \
+	{                                                                                  \
+		(void)state;                                                               \
+		check_damage13(id, d);                                                     \
+	}
+
+DAMAGED13(test_tls13_gcm_flipped_first_byte, 0x1301, DAMAGE13_FIRST_BYTE)
+DAMAGED13(test_tls13_gcm256_flipped_middle, 0x1302, DAMAGE13_MIDDLE)
+DAMAGED13(test_tls13_chacha_flipped_tag, 0x1303, DAMAGE13_TAG)
+DAMAGED13(test_tls13_ccm_flipped_middle, 0x1304, DAMAGE13_MIDDLE)
+DAMAGED13(test_tls13_ccm8_flipped_tag, 0x1305, DAMAGE13_TAG)
+DAMAGED13(test_tls13_gcm_wrong_version, 0x1301, DAMAGE13_VERSION)
+DAMAGED13(test_tls13_chacha_wrong_version, 0x1303, DAMAGE13_VERSION)
+DAMAGED13(test_tls13_ccm8_truncated, 0x1305, DAMAGE13_LENGTH_HIGH)
+
+/* The sequence number is in the nonce: a record out of order does not open. */
+static void
+test_tls13_out_of_order_records_fail(void **state)
+{
+	static const uint16_t ids[] = { 0x1301, 0x1302, 0x1303, 0x1304, 0x1305 };
+	(void)state;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		struct sealer sl;
+		struct tls_cipher *c;
+		uint8_t msg[64], rec0[200], rec1[200], plain[200], hdr0[5], hdr1[5], type = 0;
+		size_t len0, len1, got = 0;
+		sealer_init(&sl, ids[i], TLS_V_TLS13, false);
+		c = sealer_opener(&sl);
+		fill(msg, sizeof(msg), 1);
+		len0 = seal13(&sl, TYPE_APPDATA, msg, sizeof(msg), 0, rec0, hdr0);
+		len1 = seal13(&sl, TYPE_APPDATA, msg, sizeof(msg), 0, rec1, hdr1);
+		assert_int_equal(open13_exact(c, hdr1, rec1, len1, false, plain, &got, &type),
+				 TLSIPS_ECRYPTO);
+		assert_int_equal(open13_exact(c, hdr0, rec0, len0, false, plain, &got, &type), 0);
+		assert_int_equal(open13_exact(c, hdr1, rec1, len1, false, plain, &got, &type), 0);
+		tls_cipher_free(c);
+		sealer_fini(&sl);
+	}
+}
+
+/* RFC 8446 5.2: lengths refused before anything is decrypted. */
+static void
+test_tls13_impossible_lengths_malformed(void **state)
+{
+	struct sealer sl;
+	struct tls_cipher *c;
+	uint8_t *junk = calloc(1, TLS13_FRAGMENT_MAX + 1), *out = malloc(TLS13_FRAGMENT_MAX + 1);
+	uint8_t type = 0;
+	size_t got = 0;
+	(void)state;
+	assert_non_null(junk);
+	assert_non_null(out);
+	sealer_init(&sl, 0x1305, TLS_V_TLS13, false); /* CCM_8: the shortest tag, 8 */
+	c = sealer_opener(&sl);
+	/* no room for the type byte after the tag */
+	assert_int_equal(tls_cipher_open13(c, TYPE_APPDATA, 0x0303, junk, 8, out, &got, &type),
+			 TLSIPS_EMALFORMED);
+	assert_int_equal(tls_cipher_open13(c, TYPE_APPDATA, 0x0303, junk, 0, out, &got, &type),
+			 TLSIPS_EMALFORMED);
+	/* over 2^14 + 256 */
+	assert_int_equal(tls_cipher_open13(c, TYPE_APPDATA, 0x0303, junk, TLS13_FRAGMENT_MAX + 1,
+					   out, &got, &type),
+			 TLSIPS_EMALFORMED);
+	/* within 2^14 + 256, but the inner plaintext would be over 2^14 + 1 */
+	assert_int_equal(tls_cipher_open13(c, TYPE_APPDATA, 0x0303, junk, TLS13_INNER_MAX + 8 + 1,
+					   out, &got, &type),
+			 TLSIPS_EMALFORMED);
+	/* the largest legal length goes on to authentication (and fails it) */
+	assert_int_equal(tls_cipher_open13(c, TYPE_APPDATA, 0x0303, junk, TLS13_INNER_MAX + 8,
+					   out, &got, &type),
+			 TLSIPS_ECRYPTO);
+	/* RFC 8446 5.2: the outer type is always application_data */
+	assert_int_equal(tls_cipher_open13(c, TYPE_HANDSHAKE, 0x0303, junk, 100, out, &got, &type),
+			 TLSIPS_EMALFORMED);
+	assert_int_equal(tls_cipher_seq(c), 0);
+	tls_cipher_free(c);
+	sealer_fini(&sl);
+	free(junk);
+	free(out);
+}
+
+/* Each open function takes only its own versions' ciphers. */
+static void
+test_tls13_open_functions_do_not_mix(void **state)
+{
+	struct sealer sl12, sl13;
+	struct tls_cipher *c12, *c13;
+	uint8_t rec[64] = { 0 }, out[64], type = 0;
+	size_t got = 0;
+	(void)state;
+	sealer_init(&sl12, 0x009C, TLS_V_TLS12, false);
+	sealer_init(&sl13, 0x1301, TLS_V_TLS13, false);
+	c12 = sealer_opener(&sl12);
+	c13 = sealer_opener(&sl13);
+	assert_int_equal(tls_cipher_open13(c12, TYPE_APPDATA, 0x0303, rec, 40, out, &got, &type),
+			 TLSIPS_ECRYPTO);
+	assert_int_equal(tls_cipher_open(c13, TYPE_APPDATA, 0x0303, rec, 40, out, &got),
+			 TLSIPS_ECRYPTO);
+	assert_int_equal(tls_cipher_rekey(c12, &(struct tls_cipher_keys){ NULL, rec, rec }),
+			 TLSIPS_ECRYPTO);
+	tls_cipher_free(c12);
+	tls_cipher_free(c13);
+	sealer_fini(&sl12);
+	sealer_fini(&sl13);
+}
+
+/*
+ * KeyUpdate: records under key 0, then (both ends) key 1 and key 2, each
+ * generation starting at sequence 0. After each rekey the previous key's
+ * first record, at the same sequence number 0, no longer opens.
+ */
+static void
+check_rekey(uint16_t id)
+{
+	struct sealer sl;
+	struct tls_cipher *c;
+	uint8_t msg[300], rec[400], old_rec[400], plain[400], hdr[5], old_hdr[5], type = 0;
+	size_t len, old_len = 0, got = 0;
+	sealer_init(&sl, id, TLS_V_TLS13, false);
+	c = sealer_opener(&sl);
+	fill(msg, sizeof(msg), 3);
+	for (int gen = 0; gen < 3; gen++) {
+		struct tls_cipher_keys k = sealer_keys(&sl);
+		if (gen > 0) {
+			assert_int_equal(tls_cipher_rekey(c, &k), 0);
+			assert_int_equal(tls_cipher_seq(c), 0);
+			assert_int_equal(open13_exact(c, old_hdr, old_rec, old_len, false, plain,
+						      &got, &type),
+					 TLSIPS_ECRYPTO);
+		}
+		for (size_t i = 0; i < 3; i++) {
+			len = seal13(&sl, TYPE_APPDATA, msg, 100 * i, i, rec, hdr);
+			if (i == 0) {
+				memcpy(old_rec, rec, len);
+				memcpy(old_hdr, hdr, sizeof(hdr));
+				old_len = len;
+			}
+			assert_int_equal(open13_exact(c, hdr, rec, len, false, plain, &got, &type),
+					 0);
+			assert_int_equal(got, 100 * i);
+			assert_memory_equal(plain, msg, got);
+		}
+		assert_int_equal(tls_cipher_seq(c), 3);
+		sealer_update_keys(&sl, (uint8_t)(0x40 + gen));
+	}
+	tls_cipher_free(c);
+	sealer_fini(&sl);
+}
+
+static void
+test_tls13_rekey_every_suite(void **state)
+{
+	(void)state;
+	check_rekey(0x1301);
+	check_rekey(0x1302);
+	check_rekey(0x1303);
+	check_rekey(0x1304);
+	check_rekey(0x1305);
+}
+
+/* A rekey without a key or IV is refused and leaves the cipher as it was. */
+static void
+test_tls13_rekey_missing_keys_refused(void **state)
+{
+	struct sealer sl;
+	struct tls_cipher *c;
+	uint8_t msg[20], rec[100], plain[100], hdr[5], type = 0;
+	size_t len, got = 0;
+	(void)state;
+	sealer_init(&sl, 0x1301, TLS_V_TLS13, false);
+	c = sealer_opener(&sl);
+	fill(msg, sizeof(msg), 5);
+	assert_int_equal(tls_cipher_rekey(c, &(struct tls_cipher_keys){ NULL, msg, NULL }),
+			 TLSIPS_ECRYPTO);
+	assert_int_equal(tls_cipher_rekey(c, &(struct tls_cipher_keys){ NULL, NULL, msg }),
+			 TLSIPS_ECRYPTO);
+	assert_int_equal(tls_cipher_rekey(c, NULL), TLSIPS_ECRYPTO);
+	len = seal13(&sl, TYPE_APPDATA, msg, sizeof(msg), 0, rec, hdr);
+	assert_int_equal(open13_exact(c, hdr, rec, len, false, plain, &got, &type), 0);
+	assert_memory_equal(plain, msg, sizeof(msg));
+	tls_cipher_free(c);
+	sealer_fini(&sl);
 }
 
 /* ---- secure memory (tls_secret), where every tls_cipher keeps its keys ------------ */
@@ -1025,6 +1471,29 @@ main(void)
 		cmocka_unit_test(test_free_accepts_null),
 		cmocka_unit_test(test_illustrated_tls12_client_records),
 		cmocka_unit_test(test_illustrated_tls12_server_records),
+		cmocka_unit_test(test_tls13_aes128_gcm),
+		cmocka_unit_test(test_tls13_aes256_gcm),
+		cmocka_unit_test(test_tls13_chacha20_poly1305),
+		cmocka_unit_test(test_tls13_aes128_ccm),
+		cmocka_unit_test(test_tls13_aes128_ccm8),
+		cmocka_unit_test(test_tls13_aes128_gcm_in_place),
+		cmocka_unit_test(test_tls13_chacha20_poly1305_in_place),
+		cmocka_unit_test(test_tls13_aes128_ccm8_in_place),
+		cmocka_unit_test(test_tls13_padding_to_the_limit),
+		cmocka_unit_test(test_tls13_all_zero_plaintext_malformed),
+		cmocka_unit_test(test_tls13_gcm_flipped_first_byte),
+		cmocka_unit_test(test_tls13_gcm256_flipped_middle),
+		cmocka_unit_test(test_tls13_chacha_flipped_tag),
+		cmocka_unit_test(test_tls13_ccm_flipped_middle),
+		cmocka_unit_test(test_tls13_ccm8_flipped_tag),
+		cmocka_unit_test(test_tls13_gcm_wrong_version),
+		cmocka_unit_test(test_tls13_chacha_wrong_version),
+		cmocka_unit_test(test_tls13_ccm8_truncated),
+		cmocka_unit_test(test_tls13_out_of_order_records_fail),
+		cmocka_unit_test(test_tls13_impossible_lengths_malformed),
+		cmocka_unit_test(test_tls13_open_functions_do_not_mix),
+		cmocka_unit_test(test_tls13_rekey_every_suite),
+		cmocka_unit_test(test_tls13_rekey_missing_keys_refused),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
