@@ -204,5 +204,6 @@ tls_conn_free(struct tls_conn *c)
 	}
 	tls_hs_free(c->hs);
 	c->hs = NULL;
+	tls_hs13_free(c);
 	free(c);
 }

@@ -81,7 +81,12 @@ tls_hs_sha256(struct view v, uint8_t out[TLS_CACHE_KEY_LEN])
 static void
 tls_hs_client_hello(struct tls_conn *c, struct rd *body, const uint8_t *msg, size_t msg_len)
 {
-	/* A new hello (first, retried, or renegotiation) starts afresh. */
+	/* RFC 8446 4.1.2: after a HelloRetryRequest the same handshake goes on. */
+	if (c->hs && c->hs->hrr) {
+		c->hs->hrr = false;
+		return;
+	}
+	/* A new hello (first, or renegotiation) starts afresh. */
 	tls_hs_free(c->hs);
 	struct tls_hs *hs = c->hs = tls_secmem_alloc(sizeof(*hs));
 	if (!hs) {
@@ -122,6 +127,9 @@ tls_hs_client_hello(struct tls_conn *c, struct rd *body, const uint8_t *msg, siz
 			break;
 		case TLS_EXT_EXTENDED_MASTER_SECRET:
 			hs->client_ems = true;
+			break;
+		case TLS_EXT_EARLY_DATA:
+			hs->early_offered = true;
 			break;
 		case TLS_EXT_SESSION_TICKET:
 			/* RFC 5077 3.2: a non-empty extension presents a ticket. */
@@ -224,6 +232,10 @@ tls_hs_server_hello(struct tls_conn *c, struct rd *body, const uint8_t *msg, siz
 		hs->etm = false; /* RFC 7366 3: encrypt-then-MAC applies to CBC only */
 	if (compression != 0) {
 		tls_conn_fail_both(c, TLS_REASON_COMPRESSION);
+		return;
+	}
+	if (hs->version == TLS_V_TLS13) {
+		tls_hs13_server_hello(c);
 		return;
 	}
 	if (!hs->suite || hs->version < TLS_V_SSL3 || hs->version > TLS_V_TLS12 ||
@@ -385,8 +397,12 @@ tls_hs_message(struct tls_conn *c, enum tls_dir dir, const uint8_t *msg, size_t 
 	uint8_t type = msg[0];
 	struct rd body = rd_make(msg + TLS_HS_HEADER, msg_len - TLS_HS_HEADER);
 	int sender = tls_hs_sender(type);
-	if (type == TLS_HS_HELLO_REQUEST)
+	if (type == TLS_HS_HELLO_REQUEST && !c->tls13)
 		return; /* RFC 5246 7.4.1.1: not part of any handshake */
+	if (c->tls13 && type != TLS_HS_CLIENT_HELLO && type != TLS_HS_SERVER_HELLO) {
+		tls_hs13_message(c, dir, type, &body);
+		return;
+	}
 	if (sender < 0 || (sender != 2 && sender != (int)dir) ||
 	    (type != TLS_HS_CLIENT_HELLO && !c->hs)) {
 		tls_conn_fail_both(c, c->hs || c->info.handshakes ? TLS_REASON_MALFORMED
@@ -470,11 +486,14 @@ void
 tls_handshake_ccs(struct tls_conn *c, enum tls_dir dir)
 {
 	struct tls_hs *hs = c->hs;
-	if (!hs || !hs->server_hello_seen) {
+	if (!hs) {
 		tls_conn_fail(c, dir, c->info.handshakes ? TLS_REASON_MALFORMED
 							 : TLS_REASON_NO_HANDSHAKE);
 		return;
 	}
+	/* RFC 8446 D.4: a TLS 1.3 client may send one before the ServerHello. */
+	if (!hs->server_hello_seen)
+		return;
 	/* Abbreviated handshake with a ticket and no echoed session ID. */
 	if (!hs->have_master && !hs->cke_seen && !hs->keys_pending) {
 		tls_hs_apply(c, tls_keys_resume(c));

@@ -40,6 +40,9 @@ enum tls_hs_type {
 	TLS_HS_CERTIFICATE_VERIFY = 15,
 	TLS_HS_CLIENT_KEY_EXCHANGE = 16,
 	TLS_HS_FINISHED = 20,
+	TLS_HS_END_OF_EARLY_DATA = 5,      /* TLS 1.3 */
+	TLS_HS_ENCRYPTED_EXTENSIONS = 8,   /* TLS 1.3 */
+	TLS_HS_KEY_UPDATE = 24,            /* TLS 1.3 */
 };
 
 enum tls_ext_type {
@@ -48,7 +51,24 @@ enum tls_ext_type {
 	TLS_EXT_ENCRYPT_THEN_MAC = 22,
 	TLS_EXT_EXTENDED_MASTER_SECRET = 23,
 	TLS_EXT_SESSION_TICKET = 35,
+	TLS_EXT_EARLY_DATA = 42,
 	TLS_EXT_SUPPORTED_VERSIONS = 43,
+};
+
+/* TLS 1.3 traffic secrets from the key log (secure memory, per connection). */
+enum tls13_secret {
+	TLS13_CLIENT_HS = 0,
+	TLS13_SERVER_HS,
+	TLS13_CLIENT_APP,  /* updated in place at each KeyUpdate */
+	TLS13_SERVER_APP,
+	TLS13_CLIENT_EARLY,
+	TLS13_SECRET_COUNT
+};
+
+struct tls13_keys {
+	uint8_t secret[TLS13_SECRET_COUNT][48];
+	uint8_t len;       /* hash length of the suite: 32 or 48 */
+	bool have_early;
 };
 
 enum { TLS_SESSION_ID_MAX = 32, TLS_CACHE_KEY_LEN = 32 };
@@ -77,6 +97,9 @@ struct tls_hs {
 	const struct tls_server_key *key;       /* matched from the Certificate; NULL if none */
 	bool cert_seen;
 	bool keys_pending;                      /* key log mode: waiting for this session's secrets */
+	bool hrr;                               /* TLS 1.3 HelloRetryRequest seen: a second ClientHello follows */
+	bool early_offered;                     /* TLS 1.3 ClientHello offered 0-RTT early data */
+	bool skip_early;                        /* early data we have no key for: skip what does not open */
 	EVP_MD_CTX *transcript;                 /* EMS session hash, ClientHello..ClientKeyExchange */
 	struct buf client_hello;                /* kept until the hash is chosen at ServerHello */
 	uint8_t session_hash[EVP_MAX_MD_SIZE];  /* RFC 7627 section 3, fixed at ClientKeyExchange */
@@ -104,6 +127,8 @@ struct tls_conn {
 	struct tls_half half[2];
 	struct tls_hs *hs;          /* NULL between handshakes */
 	struct tls_conn_info info;
+	bool tls13;                 /* TLS 1.3 negotiated: records carry their inner type */
+	struct tls13_keys *k13;     /* TLS 1.3 secrets; NULL otherwise */
 	/* Waiting for key log secrets: in the engine's wait FIFO and hash bucket. */
 	bool waiting;
 	uint64_t wait_since;
@@ -156,6 +181,16 @@ int tls_keys_resume(struct tls_conn *c);
 bool tls_keys_activate(struct tls_conn *c, enum tls_dir dir);
 /* Secrets arrived for a waiting connection: install them, replay held bytes. */
 void tls_keys_arrived(struct tls_conn *c);
+
+/* tls_hs13.c: the TLS 1.3 handshake (RFC 8446), keys from the key log. */
+void tls_hs13_server_hello(struct tls_conn *c);
+void tls_hs13_message(struct tls_conn *c, enum tls_dir dir, uint8_t type, struct rd *body);
+/* The acquire contract above; installs both handshake ciphers. */
+int tls_hs13_acquire(struct tls_conn *c);
+/* A record of dir did not open: true if it was early data to skip, or opened with the next keys. */
+bool tls_hs13_recover(struct tls_conn *c, enum tls_dir dir, uint8_t type, uint16_t version,
+		      const uint8_t *in, size_t len, size_t *out_len, uint8_t *out_type);
+void tls_hs13_free(struct tls_conn *c);
 
 /* tls_wait.c: connections waiting for key log secrets, and their held bytes. */
 void tls_wait_add(struct tls_conn *c);

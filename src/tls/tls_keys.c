@@ -189,8 +189,17 @@ tls_keys_arrived(struct tls_conn *c)
 	if (!hs || !hs->keys_pending)
 		return;
 	c->te->stats.key_arrived_late++;
-	/* A resumed session also gets its own CLIENT_RANDOM line. */
-	if (!tls_keys_keylog_master(c)) {
+	if (c->tls13) {
+		/* Each secret arrives on its own line: wait until all are there. */
+		int rc = tls_hs13_acquire(c);
+		if (rc == TLSIPS_AGAIN)
+			return;
+		if (rc > 0) {
+			tls_conn_fail_both(c, (enum tls_reason)rc);
+			return;
+		}
+	} else if (!tls_keys_keylog_master(c)) {
+		/* A resumed session also gets its own CLIENT_RANDOM line. */
 		tls_wait_add(c);
 		return;
 	}
@@ -203,7 +212,8 @@ tls_keys_arrived(struct tls_conn *c)
 		if (!h->awaiting)
 			continue;
 		h->awaiting = false;
-		tls_keys_activate(c, (enum tls_dir)d);
+		if (!c->tls13) /* TLS 1.3 installs its keys directly, not at a CCS */
+			tls_keys_activate(c, (enum tls_dir)d);
 		/* Replay from a buffer of our own: feeding may fail the connection. */
 		struct buf held = h->held;
 		tls_wait_release(c, (enum tls_dir)d);

@@ -84,13 +84,30 @@ tls_record_process(struct tls_conn *c, enum tls_dir dir, const uint8_t *rec, siz
 	size_t pt_len = body_len;
 
 	if (h->cipher) {
-		int rc = tls_cipher_open(h->cipher, type, version, pt, body_len, te->scratch, &pt_len);
+		int rc;
+		uint8_t inner = type;
+		if (c->tls13) {
+			/* RFC 8446 5: a ChangeCipherSpec is never protected; it is ignored. */
+			if (type == TLS_CT_CHANGE_CIPHER_SPEC)
+				return;
+			rc = tls_cipher_open13(h->cipher, type, version, pt, body_len, te->scratch,
+					       &pt_len, &inner);
+			if (rc == TLSIPS_ECRYPTO &&
+			    tls_hs13_recover(c, dir, type, version, pt, body_len, &pt_len, &inner))
+				rc = 0;
+		} else {
+			rc = tls_cipher_open(h->cipher, type, version, pt, body_len, te->scratch,
+					     &pt_len);
+		}
 		if (rc != 0) {
 			te->stats.records_failed++;
 			tls_conn_fail(c, dir, rc == TLSIPS_ECRYPTO ? TLS_REASON_MAC_FAILURE
 								  : TLS_REASON_MALFORMED);
 			return;
 		}
+		if (inner == 0)
+			return; /* early data the server never saw keys for: skipped */
+		type = inner;
 		pt = te->scratch;
 		c->info.records[dir]++;
 		te->stats.records_opened++;

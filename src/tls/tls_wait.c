@@ -110,16 +110,25 @@ void
 tls_engine_keys_added(struct tls_engine *te, const uint8_t client_random[32])
 {
 	unsigned b = tls_wait_bucket_of(client_random);
-	struct tls_conn *c = te->wait_bucket[b];
-	/* Resuming a connection may re-queue it or fail it: restart the walk each time. */
-	while (c) {
+	struct tls_conn *ready = NULL;
+	/*
+	 * Take the matching connections off the lists first: resuming one may
+	 * queue it again (a TLS 1.3 session still missing secrets), and it must
+	 * not be visited twice for one line.
+	 */
+	for (struct tls_conn *c = te->wait_bucket[b], *next; c; c = next) {
+		next = c->bucket_next;
 		if (c->hs && memcmp(c->hs->client_random, client_random, TLS_RANDOM_LEN) == 0) {
 			tls_wait_remove(c);
-			tls_keys_arrived(c);
-			c = te->wait_bucket[b];
-			continue;
+			c->fifo_next = ready;
+			ready = c;
 		}
-		c = c->bucket_next;
+	}
+	while (ready) {
+		struct tls_conn *c = ready;
+		ready = c->fifo_next;
+		c->fifo_next = NULL;
+		tls_keys_arrived(c);
 	}
 }
 

@@ -163,6 +163,9 @@ tp_ctx(const SSL_METHOD *m, const struct tp_options *o)
 	else
 		SSL_CTX_set_cipher_list(ctx, o->cipher);
 	SSL_CTX_set_keylog_callback(ctx, tp_keylog_line);
+	/* The client offers x25519 first; a server on P-384 only forces a retry. */
+	if (o->hrr)
+		SSL_CTX_set1_groups_list(ctx, m == TLS_server_method() ? "P-384" : "X25519:P-384");
 	uint64_t opts = 0;
 	if (o->no_ems)
 		opts |= SSL_OP_NO_EXTENDED_MASTER_SECRET;
@@ -260,6 +263,19 @@ tp_send(struct tp_peers *p, int dir, const uint8_t *data, size_t len)
 	t->sent[dir] = realloc(t->sent[dir], t->sent_len[dir] + len);
 	memcpy(t->sent[dir] + t->sent_len[dir], data, len);
 	t->sent_len[dir] += len;
+	return true;
+}
+
+bool
+tp_key_update(struct tp_peers *p, int dir)
+{
+	SSL *from = dir == 0 ? p->c : p->s, *to = dir == 0 ? p->s : p->c;
+	uint8_t b[1];
+	if (SSL_key_update(from, SSL_KEY_UPDATE_NOT_REQUESTED) != 1 || SSL_do_handshake(from) != 1)
+		return false;
+	tp_pump(p);
+	SSL_read(to, b, 1);
+	tp_pump(p);
 	return true;
 }
 

@@ -35,6 +35,7 @@ struct tp_options {
 	const char *cipher;   /* TLS 1.2-and-earlier cipher list; for TLS 1.3 the ciphersuites */
 	int version;          /* TLS1_2_VERSION, TLS1_1_VERSION, ... */
 	bool no_ems, no_etm, no_ticket;
+	bool hrr; /* TLS 1.3: the server insists on a group the client did not send a share for */
 };
 
 /* A server identity: RSA key and self-signed certificate, and the key's PEM file. */
@@ -69,6 +70,8 @@ bool tp_peers_new(struct tp_peers *p, const struct tp_options *o, const struct t
 bool tp_handshake(struct tp_peers *p);
 /* Sends len bytes from dir (0 client, 1 server) and has the other side read them. */
 bool tp_send(struct tp_peers *p, int dir, const uint8_t *data, size_t len);
+/* TLS 1.3 KeyUpdate sent by dir (0 client, 1 server). */
+bool tp_key_update(struct tp_peers *p, int dir);
 /* Client-initiated renegotiation. */
 bool tp_renegotiate(struct tp_peers *p);
 /* close_notify both ways. */
