@@ -2,7 +2,9 @@
  * Fuzz target tls_record: one TLS connection driven by a framed stream.
  *
  *   input := chunk*
- *   chunk := dir(1: bit 0 = from server) length(2, big-endian) bytes[length]
+ *   chunk := kind(1) length(2, big-endian) bytes[length]
+ *   kind  := bit 0: from server; bit 1: the bytes are key log lines, added
+ *            to the engine's key log (then the waiting sessions resume)
  *
  * The engine holds the fuzz server key (fuzz/keys/fuzz_server.pem, a test
  * key), so seeds made from real sessions with that key reach key exchange,
@@ -20,6 +22,7 @@
 #include "base/rd.h"
 #include "tls/tls.h"
 #include "tls/tls_cipher.h"
+#include "tls/tls_keylog.h"
 #include "fuzz_tls_key.h"
 
 static uint64_t fuzz_tls_sink_bytes;
@@ -31,6 +34,15 @@ fuzz_tls_on_plaintext(void *ctx, void *flow_ctx, enum tls_dir dir, const uint8_t
 	/* Touch every byte so ASan sees any bad pointer handed out. */
 	for (size_t i = 0; i < n; i++)
 		fuzz_tls_sink_bytes += d[i];
+}
+
+static struct tls_keylog *fuzz_tls_kl;
+
+static void
+fuzz_tls_keys_added(void *ctx, const uint8_t key[TLS_KEYLOG_RANDOM_LEN], enum tls_keylog_label label)
+{
+	(void)label;
+	tls_engine_keys_added(ctx, key);
 }
 
 static struct tls_engine *
@@ -53,6 +65,15 @@ fuzz_tls_engine(void)
 	lim.session_cache_entries = 64;
 	lim.max_handshake_msg = 1 << 16;
 	te = tls_engine_new(&lim, ks, &sink);
+	struct tls_keylog_limits kll;
+	tls_keylog_limits_default(&kll);
+	kll.max_entries = 64;
+	fuzz_tls_kl = tls_keylog_new(&kll);
+	if (te && fuzz_tls_kl) {
+		/* Live: sessions wait for lines that come later in the input. */
+		tls_engine_set_keylog(te, fuzz_tls_kl, true);
+		tls_keylog_set_added_fn(fuzz_tls_kl, fuzz_tls_keys_added, te);
+	}
 	return te;
 }
 
@@ -65,18 +86,28 @@ fuzz_tls_record(const uint8_t *data, size_t len)
 	struct rd r = rd_make(data, len);
 	bool midstream = len > 0 && (data[0] & 0x80);
 	struct tls_conn *c = tls_conn_new(te, NULL, midstream);
+	uint64_t now = 0;
 	while (rd_left(&r) >= 3) {
-		uint8_t dir = rd_u8(&r) & 1;
+		uint8_t kind = rd_u8(&r);
+		uint8_t dir = kind & 1;
 		struct rd chunk = rd_child16(&r);
 		if (!rd_ok(&chunk))
 			chunk = rd_make(r.pos, rd_left(&r)), r.pos = r.end;
-		if (rd_left(&chunk) == 0)
+		tls_engine_tick(te, now += 1000);
+		if (kind & 2) {
+			struct tls_keylog_src src = { "fuzz", 0 };
+			tls_keylog_add_text(fuzz_tls_kl, &src, (const char *)chunk.pos, rd_left(&chunk),
+					    true, 0);
+		} else if (rd_left(&chunk) == 0) {
 			tls_conn_gap(c, (enum tls_dir)dir, 1);
-		else
+		} else {
 			tls_conn_feed(c, (enum tls_dir)dir, chunk.pos, rd_left(&chunk));
+		}
 	}
 	tls_conn_end(c);
 	tls_conn_free(c);
+	/* Inputs are independent: no secrets carry over (and the waits are gone with c). */
+	tls_engine_tick(te, now + 60 * 1000000ull);
 	return 0;
 }
 
