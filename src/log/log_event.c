@@ -111,6 +111,15 @@ log_event_stats(FILE *out, uint64_t ts_usec, const struct capture_file_stats *ca
 	log_json_u64(&j, "session_cache_misses", tls->cache_misses);
 	log_json_u64(&j, "session_cache_evictions", tls->cache_evictions);
 	log_json_u64(&j, "handshake_limit_hits", tls->handshake_limit_hits);
+	log_json_open(&j, "keylog");
+	log_json_u64(&j, "hits", tls->keylog_hits);
+	log_json_u64(&j, "misses", tls->keylog_misses);
+	log_json_u64(&j, "waits", tls->key_waits);
+	log_json_u64(&j, "arrived_late", tls->key_arrived_late);
+	log_json_u64(&j, "timeouts", tls->key_timeouts);
+	log_json_u64(&j, "held_bytes_peak", tls->held_bytes_peak);
+	log_json_u64(&j, "held_limit_hits", tls->held_limit_hits);
+	log_json_close(&j);
 	log_json_close(&j);
 	log_json_close(&j);
 	return log_json_end(&j, out);
