@@ -61,8 +61,8 @@ tls_hs_parse_sni(struct tls_conn *c, struct rd *ext)
 	}
 }
 
-/* ALPN (RFC 7301 3.1) in a ServerHello: exactly one ProtocolName<1>. */
-static void
+/* ALPN (RFC 7301 3.1) from the server: exactly one ProtocolName<1>. */
+void
 tls_hs_parse_alpn(struct tls_conn *c, struct rd *ext)
 {
 	struct rd list = rd_child16(ext);

@@ -209,18 +209,8 @@ tls_hs13_encrypted_extensions(struct tls_conn *c, struct rd *body)
 	while (rd_left(&exts) > 0) {
 		uint16_t type = rd_u16(&exts);
 		struct rd ext = rd_child16(&exts);
-		if (type == TLS_EXT_ALPN) {
-			struct rd list = rd_child16(&ext);
-			struct rd name = rd_child8(&list);
-			size_t n = rd_left(&name);
-			if (rd_ok(&name) && n > 0 && n < sizeof(c->info.alpn)) {
-				for (size_t i = 0; i < n; i++) {
-					uint8_t ch = name.pos[i];
-					c->info.alpn[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-				}
-				c->info.alpn[n] = '\0';
-			}
-		}
+		if (type == TLS_EXT_ALPN)
+			tls_hs_parse_alpn(c, &ext);
 	}
 	if (!rd_ok(&exts) || !rd_done(body))
 		tls_conn_fail_both(c, TLS_REASON_MALFORMED);

@@ -164,6 +164,8 @@ void tls_handshake_feed(struct tls_conn *c, enum tls_dir dir, const uint8_t *dat
 /* ChangeCipherSpec from dir: install that direction's pending keys. */
 void tls_handshake_ccs(struct tls_conn *c, enum tls_dir dir);
 void tls_hs_free(struct tls_hs *hs);
+/* The server's ALPN extension body (ServerHello, or EncryptedExtensions in TLS 1.3). */
+void tls_hs_parse_alpn(struct tls_conn *c, struct rd *ext);
 
 /*
  * tls_keys.c: the key schedule glue (secrets -> ciphers, cache, key log).
