@@ -142,6 +142,10 @@ tls_hs_client_hello(struct tls_conn *c, struct rd *body, const uint8_t *msg, siz
 	}
 	if (!rd_ok(&exts))
 		tls_conn_fail_both(c, TLS_REASON_MALFORMED);
+	/* RFC 8446 4.2.10: 0-RTT records follow at once, before any ServerHello
+	 * names their suite: keep them until it does. */
+	if (hs->early_offered)
+		c->half[TLS_DIR_CLIENT].awaiting = true;
 }
 
 /* Applies an acquire result: fail with its reason; 0 and TLSIPS_AGAIN go on. */

@@ -150,6 +150,10 @@ tls_hs13_server_hello(struct tls_conn *c)
 		c->half[TLS_DIR_CLIENT].awaiting = true;
 	} else if (rc > 0) {
 		tls_conn_fail_both(c, (enum tls_reason)rc);
+	} else if (c->half[TLS_DIR_CLIENT].awaiting) {
+		/* 0-RTT records held since the ClientHello. The server's record in
+		 * hand is in the clear, so the shared scratch buffer is free. */
+		tls_keys_release(c, TLS_DIR_CLIENT);
 	}
 }
 

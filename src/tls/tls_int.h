@@ -183,6 +183,8 @@ int tls_keys_resume(struct tls_conn *c);
 bool tls_keys_activate(struct tls_conn *c, enum tls_dir dir);
 /* Secrets arrived for a waiting connection: install them, replay held bytes. */
 void tls_keys_arrived(struct tls_conn *c);
+/* dir's keys are in place: feed it the bytes it held while awaiting them. */
+void tls_keys_release(struct tls_conn *c, enum tls_dir dir);
 
 /* tls_hs13.c: the TLS 1.3 handshake (RFC 8446), keys from the key log. */
 void tls_hs13_server_hello(struct tls_conn *c);

@@ -208,18 +208,24 @@ tls_keys_arrived(struct tls_conn *c)
 		tls_session_cache_put(c->te->cache, TLS_CACHE_SESSION_ID, hs->server_sid,
 				      hs->server_sid_len, hs->version, c->info.suite_id, hs->master);
 	for (int d = 0; d < 2; d++) {
-		struct tls_half *h = &c->half[d];
-		if (!h->awaiting)
+		if (!c->half[d].awaiting)
 			continue;
-		h->awaiting = false;
 		if (!c->tls13) /* TLS 1.3 installs its keys directly, not at a CCS */
 			tls_keys_activate(c, (enum tls_dir)d);
-		/* Replay from a buffer of our own: feeding may fail the connection. */
-		struct buf held = h->held;
-		tls_wait_release(c, (enum tls_dir)d);
-		buf_init(&h->held, held.max_cap);
-		if (!h->stopped && buf_len(&held))
-			tls_record_feed(c, (enum tls_dir)d, buf_data(&held), buf_len(&held));
-		buf_fini(&held, true);
+		tls_keys_release(c, (enum tls_dir)d);
 	}
+}
+
+void
+tls_keys_release(struct tls_conn *c, enum tls_dir dir)
+{
+	struct tls_half *h = &c->half[dir];
+	h->awaiting = false;
+	/* Replay from a buffer of our own: feeding may fail the connection. */
+	struct buf held = h->held;
+	tls_wait_release(c, dir);
+	buf_init(&h->held, held.max_cap);
+	if (!h->stopped && buf_len(&held))
+		tls_record_feed(c, dir, buf_data(&held), buf_len(&held));
+	buf_fini(&held, true);
 }

@@ -146,7 +146,7 @@ test_every_tls13_suite_decrypts(void **state)
 		"TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256",
 	};
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
-		struct tp_options o = { suites[i], TLS1_3_VERSION, false, false, false, false };
+		struct tp_options o = { suites[i], TLS1_3_VERSION, false, false, false, false, false };
 		struct tp_trace t;
 		make_session(&t, &o, false, NULL);
 		check(&t, suites[i]);
@@ -158,7 +158,7 @@ static void
 test_hello_retry_request(void **state)
 {
 	(void)state;
-	struct tp_options o = { "TLS_AES_256_GCM_SHA384", TLS1_3_VERSION, false, false, false, true };
+	struct tp_options o = { "TLS_AES_256_GCM_SHA384", TLS1_3_VERSION, false, false, false, true, false };
 	struct tp_trace t;
 	make_session(&t, &o, false, NULL);
 	check(&t, "TLS_AES_256_GCM_SHA384");
@@ -170,7 +170,7 @@ test_key_update_both_directions(void **state)
 {
 	(void)state;
 	struct tp_options o = { "TLS_CHACHA20_POLY1305_SHA256", TLS1_3_VERSION, false, false, false,
-				false };
+				false, false };
 	struct tp_trace t;
 	make_session(&t, &o, true, NULL);
 	check(&t, "TLS_CHACHA20_POLY1305_SHA256");
@@ -181,7 +181,7 @@ static void
 test_psk_resumption(void **state)
 {
 	(void)state;
-	struct tp_options o = { "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION, false, false, false, false };
+	struct tp_options o = { "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION, false, false, false, false, false };
 	struct tp_trace t1, t2;
 	SSL_SESSION *sess = NULL;
 	make_session(&t1, &o, false, &sess);
@@ -193,10 +193,34 @@ test_psk_resumption(void **state)
 }
 
 static void
+test_zero_rtt_early_data(void **state)
+{
+	(void)state;
+	struct tp_options o = { "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION, false, false, false, false,
+				true };
+	struct tp_trace t1, t2;
+	struct tp_peers p;
+	SSL_SESSION *sess = NULL;
+	make_session(&t1, &o, false, &sess);
+	assert_true(SSL_SESSION_get_max_early_data(sess) > 0);
+	tp_trace_init(&t2);
+	assert_true(tp_peers_new(&p, &o, tp_identity_get(0), sess, &t2));
+	assert_true(tp_handshake_early(&p, request, sizeof(request) - 1));
+	assert_true(tp_send(&p, 1, response, sizeof(response) - 1));
+	tp_close(&p);
+	tp_peers_free(&p);
+	SSL_SESSION_free(sess);
+	assert_non_null(strstr(t2.keylog, "CLIENT_EARLY_TRAFFIC_SECRET"));
+	check(&t2, "TLS_AES_128_GCM_SHA256");
+	tp_trace_fini(&t1);
+	tp_trace_fini(&t2);
+}
+
+static void
 test_secrets_after_the_records(void **state)
 {
 	(void)state;
-	struct tp_options o = { "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION, false, false, false, false };
+	struct tp_options o = { "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	struct fixture f;
 	make_session(&t, &o, true, NULL);
@@ -229,7 +253,7 @@ static void
 test_without_key_log_tls13_is_unsupported(void **state)
 {
 	(void)state;
-	struct tp_options o = { "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION, false, false, false, false };
+	struct tp_options o = { "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	make_session(&t, &o, false, NULL);
 	struct collect got = { { NULL, NULL }, { 0, 0 } };
@@ -255,6 +279,7 @@ main(void)
 		cmocka_unit_test(test_hello_retry_request),
 		cmocka_unit_test(test_key_update_both_directions),
 		cmocka_unit_test(test_psk_resumption),
+		cmocka_unit_test(test_zero_rtt_early_data),
 		cmocka_unit_test(test_secrets_after_the_records),
 		cmocka_unit_test(test_without_key_log_tls13_is_unsupported),
 	};

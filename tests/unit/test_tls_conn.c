@@ -126,7 +126,7 @@ make_session(struct tp_trace *t, const struct tp_options *o, int id_which)
 static void
 check_suite(const char *cipher, int version, bool no_ems, bool no_etm)
 {
-	struct tp_options o = { cipher, version, no_ems, no_etm, false, false };
+	struct tp_options o = { cipher, version, no_ems, no_etm, false, false, false };
 	struct tp_trace t;
 	struct fixture f;
 	make_session(&t, &o, 0);
@@ -189,7 +189,7 @@ static void
 test_every_split_point_gives_the_same_plaintext(void **state)
 {
 	(void)state;
-	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false };
+	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	make_session(&t, &o, 0);
 	for (size_t step = 1; step <= 700; step += (step < 20 ? 1 : 37)) {
@@ -207,7 +207,7 @@ test_every_split_point_gives_the_same_plaintext(void **state)
 static void
 run_resumption(bool tickets, enum tls_resume expect)
 {
-	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, !tickets, false };
+	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, !tickets, false, false };
 	struct tp_trace t1, t2;
 	struct tp_peers p;
 	tp_trace_init(&t1);
@@ -270,7 +270,7 @@ static void
 test_renegotiation_switches_keys(void **state)
 {
 	(void)state;
-	struct tp_options o = { "AES256-SHA256", TLS1_2_VERSION, false, false, false, false };
+	struct tp_options o = { "AES256-SHA256", TLS1_2_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	struct tp_peers p;
 	tp_trace_init(&t);
@@ -298,7 +298,7 @@ static void
 test_one_mib_response(void **state)
 {
 	(void)state;
-	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false };
+	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	struct tp_peers p;
 	size_t n = 1u << 20;
@@ -325,7 +325,7 @@ test_one_mib_response(void **state)
 static void
 check_reason(int key_which, enum tls_reason expect)
 {
-	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false };
+	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	struct fixture f;
 	make_session(&t, &o, 0);
@@ -358,7 +358,7 @@ static void
 test_ecdhe_with_rsa_key_is_unsupported_suite(void **state)
 {
 	(void)state;
-	struct tp_options o = { "ECDHE-RSA-AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false };
+	struct tp_options o = { "ECDHE-RSA-AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	struct fixture f;
 	make_session(&t, &o, 0);
@@ -375,7 +375,7 @@ static void
 test_flipped_bit_in_application_data_is_mac_failure(void **state)
 {
 	(void)state;
-	struct tp_options o = { "AES128-SHA256", TLS1_2_VERSION, false, false, false, false };
+	struct tp_options o = { "AES128-SHA256", TLS1_2_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	struct fixture f;
 	make_session(&t, &o, 0);
@@ -414,7 +414,7 @@ static void
 test_capture_after_handshake_is_no_handshake(void **state)
 {
 	(void)state;
-	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false };
+	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	struct fixture f;
 	make_session(&t, &o, 0);
@@ -436,7 +436,7 @@ static void
 test_gap_after_handshake_is_truncated(void **state)
 {
 	(void)state;
-	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false };
+	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	struct fixture f;
 	make_session(&t, &o, 0);
@@ -461,7 +461,7 @@ static void
 test_handshake_cut_short_is_truncated(void **state)
 {
 	(void)state;
-	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false };
+	struct tp_options o = { "AES128-GCM-SHA256", TLS1_2_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	struct fixture f;
 	make_session(&t, &o, 0);

@@ -99,7 +99,7 @@ static const uint8_t response[] = "HTTP/1.1 302 Found\r\nLocation: /\r\n\r\n";
 static void
 make_session(struct tp_trace *t, const char *cipher, int version, const struct tp_identity *id)
 {
-	struct tp_options o = { cipher, version, false, false, false, false };
+	struct tp_options o = { cipher, version, false, false, false, false, false };
 	struct tp_peers p;
 	tp_trace_init(t);
 	assert_true(tp_peers_new(&p, &o, id, NULL, t));

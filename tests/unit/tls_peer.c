@@ -194,6 +194,8 @@ tp_peers_new(struct tp_peers *p, const struct tp_options *o, const struct tp_ide
 		SSL_CTX_use_PrivateKey(shared_sctx, id->key);
 		SSL_CTX_set_session_cache_mode(shared_sctx, SSL_SESS_CACHE_SERVER);
 		SSL_CTX_set_dh_auto(shared_sctx, 1); /* DHE suites need parameters */
+		if (o->early)
+			SSL_CTX_set_max_early_data(shared_sctx, 16384);
 		/* OpenSSL 3 refuses client-initiated renegotiation unless asked. */
 		SSL_CTX_set_options(shared_sctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
 		SSL_CTX_set_session_id_context(shared_sctx, (const unsigned char *)"tp", 2);
@@ -238,6 +240,44 @@ tp_handshake(struct tp_peers *p)
 	}
 	ERR_print_errors_fp(stderr);
 	return false;
+}
+
+bool
+tp_handshake_early(struct tp_peers *p, const uint8_t *data, size_t len)
+{
+	size_t done = 0;
+	if (SSL_write_early_data(p->c, data, len, &done) != 1 || done != len) {
+		ERR_print_errors_fp(stderr);
+		fprintf(stderr, "tp: early data not written\n");
+		return false;
+	}
+	tp_pump(p);
+	for (int i = 0; i < 50; i++) {
+		uint8_t b[16384];
+		size_t n = 0;
+		int r = SSL_read_early_data(p->s, b, sizeof(b), &n);
+		tp_pump(p);
+		if (r == SSL_READ_EARLY_DATA_ERROR) {
+			if (SSL_get_error(p->s, r) != SSL_ERROR_WANT_READ) {
+				ERR_print_errors_fp(stderr);
+				return false;
+			}
+			/* The server waits for EndOfEarlyData: let the client go on. */
+			SSL_do_handshake(p->c);
+			tp_pump(p);
+		}
+		if (r == SSL_READ_EARLY_DATA_FINISH)
+			break;
+	}
+	if (!tp_handshake(p) || SSL_get_early_data_status(p->c) != SSL_EARLY_DATA_ACCEPTED) {
+		fprintf(stderr, "tp: early data status %d\n", SSL_get_early_data_status(p->c));
+		return false;
+	}
+	struct tp_trace *t = p->t;
+	t->sent[0] = realloc(t->sent[0], t->sent_len[0] + len);
+	memcpy(t->sent[0] + t->sent_len[0], data, len);
+	t->sent_len[0] += len;
+	return true;
 }
 
 bool

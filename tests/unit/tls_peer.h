@@ -36,6 +36,7 @@ struct tp_options {
 	int version;          /* TLS1_2_VERSION, TLS1_1_VERSION, ... */
 	bool no_ems, no_etm, no_ticket;
 	bool hrr; /* TLS 1.3: the server insists on a group the client did not send a share for */
+	bool early; /* TLS 1.3: the server accepts 0-RTT early data on resumption */
 };
 
 /* A server identity: RSA key and self-signed certificate, and the key's PEM file. */
@@ -68,6 +69,8 @@ void tp_trace_fini(struct tp_trace *t);
 bool tp_peers_new(struct tp_peers *p, const struct tp_options *o, const struct tp_identity *id,
 		  SSL_SESSION *session, struct tp_trace *t);
 bool tp_handshake(struct tp_peers *p);
+/* A resumed TLS 1.3 handshake whose client sends len bytes as 0-RTT early data. */
+bool tp_handshake_early(struct tp_peers *p, const uint8_t *data, size_t len);
 /* Sends len bytes from dir (0 client, 1 server) and has the other side read them. */
 bool tp_send(struct tp_peers *p, int dir, const uint8_t *data, size_t len);
 /* TLS 1.3 KeyUpdate sent by dir (0 client, 1 server). */
