@@ -117,6 +117,7 @@ log_event_stats(FILE *out, uint64_t ts_usec, const struct capture_file_stats *ca
 	log_json_u64(&j, "waits", tls->key_waits);
 	log_json_u64(&j, "arrived_late", tls->key_arrived_late);
 	log_json_u64(&j, "timeouts", tls->key_timeouts);
+	log_json_u64(&j, "waiting_evicted", tls->waiting_evicted);
 	log_json_u64(&j, "held_bytes_peak", tls->held_bytes_peak);
 	log_json_u64(&j, "held_limit_hits", tls->held_limit_hits);
 	log_json_close(&j);

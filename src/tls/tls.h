@@ -95,6 +95,7 @@ struct tls_limits {
 	uint64_t key_wait_usec;         /* how long a connection may wait (capture time) */
 	uint32_t held_bytes_conn;       /* bytes held per connection while it waits */
 	uint64_t held_bytes_total;      /* bytes held by all waiting connections */
+	uint32_t max_waiting;           /* connections waiting at once; the oldest gives up first */
 };
 
 void tls_limits_default(struct tls_limits *out);
@@ -107,7 +108,7 @@ struct tls_stats {
 	uint64_t handshake_limit_hits;
 	uint64_t rsa_decrypts, rsa_failures;
 	uint64_t keylog_hits, keylog_misses;
-	uint64_t key_waits, key_arrived_late, key_timeouts;
+	uint64_t key_waits, key_arrived_late, key_timeouts, waiting_now, waiting_evicted;
 	uint64_t held_bytes_now, held_bytes_peak, held_limit_hits;
 };
 

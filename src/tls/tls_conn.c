@@ -39,6 +39,7 @@ tls_limits_default(struct tls_limits *out)
 	out->key_wait_usec = 10 * 1000000ull;
 	out->held_bytes_conn = 256 * 1024;
 	out->held_bytes_total = 64u << 20;
+	out->max_waiting = 16384;
 }
 
 struct tls_engine *

@@ -4,8 +4,9 @@
  *
  * Limits and eviction: a connection waits at most key_wait_usec of capture
  * time (oldest first, from a FIFO) and holds at most held_bytes_conn bytes;
- * all waiting connections together hold at most held_bytes_total. Past any
- * of them the connection gives up with key_timeout, counted. Lookup when
+ * all waiting connections together hold at most held_bytes_total, and at
+ * most max_waiting connections wait at once (a new one makes the oldest give
+ * up). Past any of them the connection gives up with key_timeout, counted. Lookup when
  * secrets arrive goes through a hash of the client random (1024 buckets),
  * so each key log line costs a short chain walk, not a scan.
  */
@@ -21,12 +22,31 @@ tls_wait_bucket_of(const uint8_t client_random[TLS_RANDOM_LEN])
 	return ((unsigned)client_random[0] << 8 | client_random[31]) % TLS_WAIT_BUCKETS;
 }
 
+/* The oldest waiting connection gives up (time or room ran out). */
+static void
+tls_wait_expire_oldest(struct tls_engine *te)
+{
+	struct tls_conn *c = te->wait_head;
+	tls_wait_remove(c);
+	te->stats.key_timeouts++;
+	tls_conn_fail_both(c, TLS_REASON_KEY_TIMEOUT);
+	for (int d = 0; d < 2; d++) {
+		tls_wait_release(c, (enum tls_dir)d);
+		buf_fini(&c->half[d].held, true);
+	}
+}
+
 void
 tls_wait_add(struct tls_conn *c)
 {
 	struct tls_engine *te = c->te;
 	if (c->waiting || !c->hs)
 		return;
+	if (te->stats.waiting_now >= te->limits.max_waiting && te->wait_head) {
+		te->stats.waiting_evicted++;
+		tls_wait_expire_oldest(te);
+	}
+	te->stats.waiting_now++;
 	c->waiting = true;
 	c->wait_since = te->now;
 	c->fifo_next = NULL;
@@ -52,6 +72,7 @@ tls_wait_remove(struct tls_conn *c)
 	if (!c->waiting)
 		return;
 	c->waiting = false;
+	te->stats.waiting_now--;
 	if (c->fifo_prev)
 		c->fifo_prev->fifo_next = c->fifo_next;
 	else
@@ -137,14 +158,6 @@ tls_engine_tick(struct tls_engine *te, uint64_t now_usec)
 {
 	if (now_usec > te->now)
 		te->now = now_usec;
-	while (te->wait_head && te->now - te->wait_head->wait_since > te->limits.key_wait_usec) {
-		struct tls_conn *c = te->wait_head;
-		tls_wait_remove(c);
-		te->stats.key_timeouts++;
-		tls_conn_fail_both(c, TLS_REASON_KEY_TIMEOUT);
-		for (int d = 0; d < 2; d++) {
-			tls_wait_release(c, (enum tls_dir)d);
-			buf_fini(&c->half[d].held, true);
-		}
-	}
+	while (te->wait_head && te->now - te->wait_head->wait_since > te->limits.key_wait_usec)
+		tls_wait_expire_oldest(te);
 }

@@ -255,6 +255,41 @@ test_waiting_beyond_the_byte_limit_gives_up(void **state)
 	tp_trace_fini(&t);
 }
 
+static void
+test_too_many_waiting_sessions_evict_the_oldest(void **state)
+{
+	(void)state;
+	struct tp_trace t[3];
+	struct tls_conn *c[3];
+	struct fixture f;
+	memset(&f, 0, sizeof(f));
+	f.kl = tls_keylog_new(NULL);
+	struct tls_limits lim;
+	tls_limits_default(&lim);
+	lim.max_waiting = 2;
+	struct tls_sink sink = { &f.got, collect_plaintext, NULL };
+	f.te = tls_engine_new(&lim, NULL, &sink);
+	tls_engine_set_keylog(f.te, f.kl, true);
+	for (int i = 0; i < 3; i++) {
+		make_session(&t[i], "ECDHE-RSA-AES128-GCM-SHA256", TLS1_2_VERSION, tp_identity_get(0));
+		c[i] = tls_conn_new(f.te, NULL, false);
+		feed_all(c[i], &t[i]);
+		assert_true(tls_conn_is_waiting(c[i]));
+	}
+	/* The third made the first give up. */
+	assert_false(tls_conn_is_waiting(c[0]));
+	assert_int_equal(tls_conn_info(c[0])->reason, TLS_REASON_KEY_TIMEOUT);
+	assert_int_equal(tls_engine_stats(f.te)->waiting_evicted, 1);
+	assert_int_equal(tls_engine_stats(f.te)->waiting_now, 2);
+	for (int i = 0; i < 3; i++) {
+		tls_conn_free(c[i]);
+		tp_trace_fini(&t[i]);
+	}
+	assert_int_equal(tls_engine_stats(f.te)->waiting_now, 0);
+	assert_int_equal(tls_engine_stats(f.te)->held_bytes_now, 0);
+	fixture_fini(&f);
+}
+
 int
 main(void)
 {
@@ -265,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_keys_arriving_after_the_records_still_decrypt),
 		cmocka_unit_test(test_keys_that_never_arrive_time_out),
 		cmocka_unit_test(test_waiting_beyond_the_byte_limit_gives_up),
+		cmocka_unit_test(test_too_many_waiting_sessions_evict_the_oldest),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tp_identity_cleanup();
