@@ -31,16 +31,39 @@ cli_keys_wanted(const struct cli_keys_opts *o)
 	return o->nfiles > 0 || o->socket_path != NULL;
 }
 
+/*
+ * A Unix datagram socket queues at most net.unix.max_dgram_qlen datagrams
+ * (10 by default); past that the servers' library drops key lines. Say so,
+ * with the fix: changing a system setting is the operator's decision.
+ */
+static void
+cli_keys_check_queue(void)
+{
+	FILE *f = fopen("/proc/sys/net/unix/max_dgram_qlen", "r");
+	unsigned qlen = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "%u", &qlen) == 1 && qlen < CLI_KEYSOCK_QLEN_MIN)
+		fprintf(stderr,
+			"tlsips: warning: net.unix.max_dgram_qlen is %u: under load servers will drop "
+			"key lines; raise it with: sysctl -w net.unix.max_dgram_qlen=%u\n",
+			qlen, CLI_KEYSOCK_QLEN_MIN);
+	fclose(f);
+}
+
 static int
 cli_keys_open_socket(struct cli_keys *k, const struct cli_keys_opts *o, char *err, size_t errlen)
 {
 	struct tls_keysock_config cfg = { o->socket_path, o->uids, o->nuids, -1 };
 	int rc = tls_keysock_open(&cfg, &k->sock);
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot open the key socket: %s", o->socket_path,
 			 rc == TLSIPS_ESYS ? strerror(errno)
 					   : "not an absolute path, in use, or not a socket");
-	return rc;
+		return rc;
+	}
+	cli_keys_check_queue();
+	return 0;
 }
 
 int

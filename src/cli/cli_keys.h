@@ -13,7 +13,7 @@
 #include "tls/tls.h"
 #include "tls/tls_keylog.h"
 
-enum { CLI_KEYLOG_FILES_MAX = 16, CLI_KEYLOG_PROBLEMS_SHOWN = 20 };
+enum { CLI_KEYLOG_FILES_MAX = 16, CLI_KEYLOG_PROBLEMS_SHOWN = 20, CLI_KEYSOCK_QLEN_MIN = 512 };
 
 struct cli_keys_opts {
 	const char *files[CLI_KEYLOG_FILES_MAX];

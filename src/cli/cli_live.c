@@ -12,7 +12,7 @@
 
 #include "cli/cli_decrypt.h"
 
-enum { CLI_LIVE_BATCH = 4096, CLI_LIVE_POLL_MS = 100, CLI_ERR = 512 };
+enum { CLI_LIVE_BATCH = 4096, CLI_LIVE_KEY_EVERY = 64, CLI_LIVE_POLL_MS = 100, CLI_ERR = 512 };
 
 static volatile sig_atomic_t cli_live_stop;
 
@@ -57,7 +57,13 @@ cli_live_loop(struct cli_decrypt *d, struct capture_live *cl, uint64_t *out_pack
 		int n = 0;
 		while (n < CLI_LIVE_BATCH && (rc = capture_live_next(cl, &cp, err, sizeof(err))) == 1) {
 			cli_decrypt_packet(d, &cp);
-			n++;
+			/*
+			 * Servers send secrets while we work through a batch; the
+			 * socket's queue is short (net.unix.max_dgram_qlen), and a
+			 * full queue makes them drop lines: drain it as we go.
+			 */
+			if (++n % CLI_LIVE_KEY_EVERY == 0 && d->keylog.kl)
+				cli_keys_poll(&d->keylog, cp.ts_usec / 1000000u);
 		}
 		*out_packets += (uint64_t)n;
 		if (rc < 0) {
