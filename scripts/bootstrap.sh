@@ -26,6 +26,8 @@ PACKAGES=(
     tcpdump             # captures on loopback in tests and the demo
     gnutls-bin          # gnutls-serv/-cli: RC4 and 3DES sessions OpenSSL cannot make
     nginx-light         # real HTTPS server in tests and benchmarks
+    apache2             # real HTTPS server (mod_ssl) in the key log tests
+    haproxy             # TLS-terminating proxy in the key log tests
     curl                # real HTTPS client in tests and benchmarks
     ssldump             # benchmark comparison
     iproute2            # ss: free ports, listening checks
@@ -100,7 +102,7 @@ fi
 # Check the tools the build and the tests call, so a broken install shows here.
 export PATH="$PATH:/usr/sbin:/sbin"
 for t in cc clang cmake pkg-config openssl tshark editcap capinfos tcpdump gnutls-serv \
-    gnutls-cli nginx curl ssldump ss xxd jq; do
+    gnutls-cli nginx apache2 haproxy curl ssldump ss xxd jq; do
     command -v "$t" >/dev/null 2>&1 || { say "missing tool after install: $t" >&2; exit 1; }
 done
 pkg-config --exists libpcap cmocka || { say "pkg-config cannot find libpcap or cmocka" >&2; exit 1; }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ cli_decrypt_usage(FILE *out)
 	      "                         (libtlsips-keylog.so sends them)\n"
 	      "      --key-socket-uid UID  a uid allowed to send on the socket (repeatable;\n"
 	      "                         default: root and the user running tlsips)\n"
+	      "      --key-socket-group G  group of the socket and its directory (the servers'\n"
+	      "                         group), so their workers may send; mode 0660/0750\n"
 	      "      --events FILE      write one JSON `tls` event per session, then `stats`\n"
 	      "      --keep-undecrypted copy sessions that could not be decrypted unchanged\n"
 	      "      --max-flows N      flow table size (default 65536)\n"
@@ -241,6 +244,7 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 		{ "keylog", required_argument, NULL, 'L' },
 		{ "key-socket", required_argument, NULL, 'S' },
 		{ "key-socket-uid", required_argument, NULL, 'U' },
+		{ "key-socket-group", required_argument, NULL, 'G' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "pass-file", required_argument, NULL, 'p' },
@@ -256,6 +260,7 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 	char err[CLI_ERR_LEN];
 	int ch;
 	d->opt.max_flows = 65536;
+	d->kopt.gid = -1;
 	while ((ch = getopt_long(argc, argv, "r:i:w:k:qh", longopts, NULL)) != -1) {
 		/* A key is loaded when the next option shows whether a pass file follows it. */
 		if (key_path && ch != 'p') {
@@ -277,6 +282,19 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 			d->kopt.files[d->kopt.nfiles++] = optarg;
 			break;
 		case 'S': d->kopt.socket_path = optarg; break;
+		case 'G': {
+			uint64_t gid;
+			struct group *gr = getgrnam(optarg);
+			if (gr) {
+				d->kopt.gid = gr->gr_gid;
+			} else if (num_parse_u64(optarg, strlen(optarg), 0, UINT32_MAX - 1, &gid) == 0) {
+				d->kopt.gid = (int64_t)gid;
+			} else {
+				fprintf(stderr, "tlsips: --key-socket-group: no group '%s'\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'U': {
 			uint64_t uid;
 			if (d->kopt.nuids == TLS_KEYSOCK_UIDS_MAX ||

@@ -54,7 +54,7 @@ cli_keys_check_queue(void)
 static int
 cli_keys_open_socket(struct cli_keys *k, const struct cli_keys_opts *o, char *err, size_t errlen)
 {
-	struct tls_keysock_config cfg = { o->socket_path, o->uids, o->nuids, -1 };
+	struct tls_keysock_config cfg = { o->socket_path, o->uids, o->nuids, o->gid };
 	int rc = tls_keysock_open(&cfg, &k->sock);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot open the key socket: %s", o->socket_path,

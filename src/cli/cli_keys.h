@@ -21,6 +21,7 @@ struct cli_keys_opts {
 	const char *socket_path;                 /* live only */
 	uint32_t uids[TLS_KEYSOCK_UIDS_MAX];     /* senders allowed on the socket */
 	unsigned nuids;
+	int64_t gid;                             /* group given the socket (servers'), -1: ours */
 };
 
 struct cli_keys {

@@ -195,6 +195,10 @@ tls_hs_server_hello_exts(struct tls_conn *c, struct rd *body)
 			/* RFC 8446 4.2.1: the server's selected_version. */
 			hs->version = rd_u16(&ext);
 			break;
+		case TLS_EXT_PRE_SHARED_KEY:
+			/* RFC 8446 4.2.11: the server resumes (or uses an external PSK). */
+			hs->psk_accepted = true;
+			break;
 		default:
 			break;
 		}

@@ -143,6 +143,11 @@ tls_hs13_server_hello(struct tls_conn *c)
 	}
 	c->tls13 = true;
 	buf_fini(&hs->client_hello, false);
+	if (hs->psk_accepted) {
+		/* TLS 1.3 resumption is a PSK from an earlier ticket (RFC 8446 2.2). */
+		c->info.resumed = TLS_RESUME_TICKET;
+		c->te->stats.resumed_ticket++;
+	}
 	int rc = tls_hs13_acquire(c);
 	if (rc == TLSIPS_AGAIN) {
 		/* Everything from here on is protected: keep it until the secrets come. */

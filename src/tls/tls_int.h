@@ -51,6 +51,7 @@ enum tls_ext_type {
 	TLS_EXT_ENCRYPT_THEN_MAC = 22,
 	TLS_EXT_EXTENDED_MASTER_SECRET = 23,
 	TLS_EXT_SESSION_TICKET = 35,
+	TLS_EXT_PRE_SHARED_KEY = 41,
 	TLS_EXT_EARLY_DATA = 42,
 	TLS_EXT_SUPPORTED_VERSIONS = 43,
 };
@@ -99,6 +100,7 @@ struct tls_hs {
 	bool keys_pending;                      /* key log mode: waiting for this session's secrets */
 	bool hrr;                               /* TLS 1.3 HelloRetryRequest seen: a second ClientHello follows */
 	bool early_offered;                     /* TLS 1.3 ClientHello offered 0-RTT early data */
+	bool psk_accepted;                      /* TLS 1.3 ServerHello chose a pre-shared key */
 	bool skip_early;                        /* early data we have no key for: skip what does not open */
 	EVP_MD_CTX *transcript;                 /* EMS session hash, ClientHello..ClientKeyExchange */
 	struct buf client_hello;                /* kept until the hash is chosen at ServerHello */

@@ -4,12 +4,18 @@
  * The contract is in tls_keylog.h; the live socket is in tls_keysock.c.
  *
  * Layout. Entries are numbered 0..max_entries-1 and allocated in chunks of
- * TLS_KEYLOG_CHUNK as the store fills: a chunk of 64-byte entries in plain
- * memory and, beside it, a chunk of secret slots in secure memory
- * (TLS_KEYLOG_SLOTS slots of TLS_KEYLOG_SECRET_MAX bytes per entry; RSA
- * entries use slot 0). A chunk's secrets fit one 64 KiB block, the secure
- * heap's buddy allocator rounding up to powers of two. The hash index is an
- * array of chain heads (power of two, >= max_entries); entries chain through
+ * TLS_KEYLOG_CHUNK as the store fills, in plain memory. Secrets live apart,
+ * in a pool of TLS_KEYLOG_SECRET_MAX-byte slots in secure memory, numbered
+ * 0..max_entries*TLS_KEYLOG_SLOTS-1 and allocated in chunks of
+ * TLS_KEYLOG_SLOT_CHUNK (one 64 KiB block each, the secure heap's buddy
+ * allocator rounding up to powers of two). An entry holds one slot number
+ * per secret it has (slot[label]; RSA entries use slot[0]), so a TLS 1.2
+ * entry takes one slot and a TLS 1.3 one five or six. The pool cannot run
+ * dry: an entry holds at most TLS_KEYLOG_SLOTS slots and there are at most
+ * max_entries entries. Freed slots are wiped and go to a free list linked
+ * through slot_next (plain memory beside each slot chunk: slot numbers are
+ * not secret, and a free slot stays all zeros). The hash index is an array
+ * of chain heads (power of two, >= max_entries); entries chain through
  * `next`, and sit on a doubly linked age list (oldest first) for eviction and
  * expiry. Removed entries go to a free list through `next`.
  */
@@ -30,9 +36,10 @@
 #include "tls/tls_secret.h"
 
 enum {
-	TLS_KEYLOG_SLOTS = 7, /* CLIENT_RANDOM .. EXPORTER_SECRET; RSA reuses slot 0 */
-	TLS_KEYLOG_ENTRY_SECRETS = TLS_KEYLOG_SLOTS * TLS_KEYLOG_SECRET_MAX,
-	TLS_KEYLOG_CHUNK = 65536 / TLS_KEYLOG_ENTRY_SECRETS, /* 195 entries */
+	TLS_KEYLOG_SLOTS = 7, /* labels an entry can hold: CLIENT_RANDOM .. EXPORTER_SECRET; RSA uses 0 */
+	TLS_KEYLOG_CHUNK = 512, /* entries per chunk: 44 KiB */
+	TLS_KEYLOG_SLOT_CHUNK = 65536 / TLS_KEYLOG_SECRET_MAX, /* 1365 slots per 64 KiB block */
+	TLS_KEYLOG_SECRET_SHORT = 32, /* the other secret length (SHA-256 traffic secrets) */
 	TLS_KEYLOG_READ_BUF = 8192,
 };
 
@@ -45,15 +52,20 @@ enum tls_keylog_kind {
 	TLS_KEYLOG_KIND_RSA = 2,    /* key: 8 bytes of EncryptedPreMasterSecret, then zeros */
 };
 
-/* 64 bytes; the secrets themselves are in the secure chunk beside it. */
+/*
+ * 88 bytes; the secrets themselves are in the slot pool. Secrets are 32 or
+ * 48 bytes (every row of tls_keylog_rows), so one bit per label gives the
+ * length.
+ */
 struct tls_keylog_entry {
 	uint8_t key[TLS_KEYLOG_RANDOM_LEN];
 	uint64_t added;                  /* now_sec when the entry was created */
 	uint32_t next;                   /* hash chain, or free list */
 	uint32_t older, newer;           /* age list */
+	uint32_t slot[TLS_KEYLOG_SLOTS]; /* pool slot of each present secret */
 	uint8_t kind;                    /* enum tls_keylog_kind */
-	uint8_t present;                 /* bit per slot holding a secret */
-	uint8_t len[TLS_KEYLOG_SLOTS];   /* length of each present secret */
+	uint8_t present;                 /* bit per label holding a secret */
+	uint8_t wide;                    /* bit per present secret of 48 bytes (else 32) */
 };
 
 struct tls_keylog {
@@ -64,9 +76,14 @@ struct tls_keylog {
 	uint32_t *buckets;
 	uint32_t nchunks;                /* chunk pointers available: ceil(max / CHUNK) */
 	struct tls_keylog_entry **ent;   /* entry chunks, NULL until needed */
-	uint8_t **sec;                   /* secret chunks (secure memory), beside ent */
 	uint32_t fresh;                  /* entries ever handed out; next never-used index */
 	uint32_t free_head;
+	uint32_t max_slots;              /* max_entries * TLS_KEYLOG_SLOTS */
+	uint32_t nslot_chunks;           /* ceil(max_slots / SLOT_CHUNK) */
+	uint8_t **sec;                   /* slot chunks (secure memory), NULL until needed */
+	uint32_t **slot_next;            /* free-list link of each slot, beside sec */
+	uint32_t slot_fresh;             /* slots ever handed out; next never-used one */
+	uint32_t slot_free;              /* free list of wiped slots */
 	uint32_t oldest, newest;
 	tls_keylog_problem_fn problem_fn;
 	void *problem_ctx;
@@ -79,7 +96,7 @@ struct tls_keylog {
  * earlier); ECH labels (section 2.3) are recognised and skipped. key_len is
  * the byte length of the second field, len_a/len_b the secret lengths
  * accepted: TLS 1.3 secrets are Hash.length bytes (RFC 8446 section 7.1),
- * SHA-256 or SHA-384 for every suite.
+ * SHA-256 or SHA-384 for every suite. Only 32 and 48 occur (entry.wide relies on it).
  */
 struct tls_keylog_row {
 	const char *name;
@@ -98,9 +115,17 @@ static const struct tls_keylog_row tls_keylog_rows[] = {
 	{ "EXPORTER_SECRET", TLS_KEYLOG_EXPORTER_SECRET, 32, 32, 48 },
 	/* NSS's RSA line: first 8 bytes of the encrypted PMS, then the 48-byte PMS. */
 	{ "RSA", TLS_KEYLOG_RSA, TLS_KEYLOG_RSA_KEY_LEN, 48, 48 },
+	/* RFC 9850 labels tlsips has no use for: skipped quietly, counted as ignored. */
+	{ "EARLY_EXPORTER_SECRET", -1, 0, 0, 0 },
 	{ "ECH_SECRET", -1, 0, 0, 0 },
 	{ "ECH_CONFIG", -1, 0, 0, 0 },
 };
+
+/*
+ * OpenSSL also logs CLIENT_/SERVER_TRAFFIC_SECRET_N for N >= 1 after each
+ * KeyUpdate; tlsips derives those itself (RFC 8446 7.2), so they are skipped.
+ */
+static const struct tls_keylog_row tls_keylog_row_later_traffic = { "TRAFFIC_SECRET_N", -1, 0, 0, 0 };
 
 enum { TLS_KEYLOG_ROWS = sizeof(tls_keylog_rows) / sizeof(tls_keylog_rows[0]) };
 
@@ -171,12 +196,78 @@ tls_keylog_entry(const struct tls_keylog *kl, uint32_t idx)
 	return &kl->ent[idx / TLS_KEYLOG_CHUNK][idx % TLS_KEYLOG_CHUNK];
 }
 
-static inline uint8_t *
-tls_keylog_slot(const struct tls_keylog *kl, uint32_t idx, unsigned slot)
+/* Items in chunk c of a pool of total items cut in chunks of per: the last one may be short. */
+static inline uint32_t
+tls_keylog_chunk_len(uint32_t total, uint32_t per, uint32_t c)
 {
-	return kl->sec[idx / TLS_KEYLOG_CHUNK] +
-	       (size_t)(idx % TLS_KEYLOG_CHUNK) * TLS_KEYLOG_ENTRY_SECRETS +
-	       (size_t)slot * TLS_KEYLOG_SECRET_MAX;
+	uint32_t left = total - c * per;
+	return left < per ? left : per;
+}
+
+/* The TLS_KEYLOG_SECRET_MAX bytes of pool slot s. */
+static inline uint8_t *
+tls_keylog_slot(const struct tls_keylog *kl, uint32_t s)
+{
+	return kl->sec[s / TLS_KEYLOG_SLOT_CHUNK] +
+	       (size_t)(s % TLS_KEYLOG_SLOT_CHUNK) * TLS_KEYLOG_SECRET_MAX;
+}
+
+static inline uint32_t *
+tls_keylog_slot_next(const struct tls_keylog *kl, uint32_t s)
+{
+	return &kl->slot_next[s / TLS_KEYLOG_SLOT_CHUNK][s % TLS_KEYLOG_SLOT_CHUNK];
+}
+
+static inline size_t
+tls_keylog_slot_chunk_bytes(const struct tls_keylog *kl, uint32_t c)
+{
+	return (size_t)tls_keylog_chunk_len(kl->max_slots, TLS_KEYLOG_SLOT_CHUNK, c) *
+	       TLS_KEYLOG_SECRET_MAX;
+}
+
+/*
+ * A free slot (all zeros): from the free list, else never used (allocating
+ * its chunk). TLS_KEYLOG_NONE when a chunk cannot be allocated.
+ */
+static uint32_t
+tls_keylog_slot_take(struct tls_keylog *kl)
+{
+	uint32_t s = kl->slot_free;
+	if (s != TLS_KEYLOG_NONE) {
+		kl->slot_free = *tls_keylog_slot_next(kl, s);
+		*tls_keylog_slot_next(kl, s) = TLS_KEYLOG_NONE;
+	} else {
+		/* Cannot happen while each entry holds at most TLS_KEYLOG_SLOTS slots. */
+		if (kl->slot_fresh >= kl->max_slots)
+			return TLS_KEYLOG_NONE;
+		uint32_t c = kl->slot_fresh / TLS_KEYLOG_SLOT_CHUNK;
+		if (!kl->sec[c]) {
+			uint32_t n = tls_keylog_chunk_len(kl->max_slots, TLS_KEYLOG_SLOT_CHUNK, c);
+			uint32_t *next = malloc(sizeof(*next) * n);
+			uint8_t *sec = tls_secmem_alloc(tls_keylog_slot_chunk_bytes(kl, c));
+			if (!next || !sec) {
+				free(next);
+				tls_secmem_free(sec, tls_keylog_slot_chunk_bytes(kl, c));
+				return TLS_KEYLOG_NONE;
+			}
+			kl->sec[c] = sec;
+			kl->slot_next[c] = next;
+		}
+		s = kl->slot_fresh++;
+		*tls_keylog_slot_next(kl, s) = TLS_KEYLOG_NONE;
+	}
+	kl->st.slots++;
+	return s;
+}
+
+/* Wipes slot s and puts it on the free list. */
+static void
+tls_keylog_slot_release(struct tls_keylog *kl, uint32_t s)
+{
+	OPENSSL_cleanse(tls_keylog_slot(kl, s), TLS_KEYLOG_SECRET_MAX);
+	*tls_keylog_slot_next(kl, s) = kl->slot_free;
+	kl->slot_free = s;
+	kl->st.slots--;
 }
 
 struct tls_keylog *
@@ -195,15 +286,20 @@ tls_keylog_new(const struct tls_keylog_limits *limits)
 	while (kl->nbuckets < kl->lim.max_entries)
 		kl->nbuckets <<= 1;
 	kl->nchunks = (kl->lim.max_entries + TLS_KEYLOG_CHUNK - 1) / TLS_KEYLOG_CHUNK;
+	/* At most 2^26 * 7 slots: fits 32 bits. */
+	kl->max_slots = kl->lim.max_entries * TLS_KEYLOG_SLOTS;
+	kl->nslot_chunks = (kl->max_slots + TLS_KEYLOG_SLOT_CHUNK - 1) / TLS_KEYLOG_SLOT_CHUNK;
 	kl->buckets = malloc(sizeof(*kl->buckets) * kl->nbuckets);
 	kl->ent = calloc(kl->nchunks, sizeof(*kl->ent));
-	kl->sec = calloc(kl->nchunks, sizeof(*kl->sec));
-	if (!kl->buckets || !kl->ent || !kl->sec)
+	kl->sec = calloc(kl->nslot_chunks, sizeof(*kl->sec));
+	kl->slot_next = calloc(kl->nslot_chunks, sizeof(*kl->slot_next));
+	if (!kl->buckets || !kl->ent || !kl->sec || !kl->slot_next)
 		goto fail;
 	memset(kl->buckets, 0xff, sizeof(*kl->buckets) * kl->nbuckets);
 	if (RAND_bytes((unsigned char *)kl->sipkey, sizeof(kl->sipkey)) != 1)
 		goto fail;
 	kl->free_head = kl->oldest = kl->newest = TLS_KEYLOG_NONE;
+	kl->slot_free = TLS_KEYLOG_NONE;
 	return kl;
 fail:
 	tls_keylog_free(kl);
@@ -219,12 +315,16 @@ tls_keylog_free(struct tls_keylog *kl)
 		free(kl->ent[c]);
 		kl->ent[c] = NULL;
 	}
-	for (uint32_t c = 0; kl->sec && c < kl->nchunks; c++) {
-		tls_secmem_free(kl->sec[c], (size_t)TLS_KEYLOG_CHUNK * TLS_KEYLOG_ENTRY_SECRETS);
+	/* tls_secmem_free cleanses the secrets, in use or not. */
+	for (uint32_t c = 0; kl->sec && c < kl->nslot_chunks; c++) {
+		tls_secmem_free(kl->sec[c], tls_keylog_slot_chunk_bytes(kl, c));
 		kl->sec[c] = NULL;
 	}
+	for (uint32_t c = 0; kl->slot_next && c < kl->nslot_chunks; c++)
+		free(kl->slot_next[c]);
 	free(kl->ent);
 	free(kl->sec);
+	free(kl->slot_next);
 	free(kl->buckets);
 	free(kl);
 }
@@ -262,7 +362,7 @@ tls_keylog_lookup(const struct tls_keylog *kl, uint8_t kind, const uint8_t key[T
 	return TLS_KEYLOG_NONE;
 }
 
-/* Unlinks entry idx from its chain and the age list, wipes it, frees its index. */
+/* Unlinks entry idx from its chain and the age list, wipes and frees its slots, frees its index. */
 static void
 tls_keylog_remove(struct tls_keylog *kl, uint32_t idx)
 {
@@ -280,7 +380,9 @@ tls_keylog_remove(struct tls_keylog *kl, uint32_t idx)
 		tls_keylog_entry(kl, e->newer)->older = e->older;
 	else
 		kl->newest = e->older;
-	OPENSSL_cleanse(tls_keylog_slot(kl, idx, 0), TLS_KEYLOG_ENTRY_SECRETS);
+	for (unsigned l = 0; l < TLS_KEYLOG_SLOTS; l++)
+		if (e->present & (1u << l))
+			tls_keylog_slot_release(kl, e->slot[l]);
 	memset(e, 0, sizeof(*e));
 	e->next = kl->free_head;
 	kl->free_head = idx;
@@ -317,15 +419,11 @@ tls_keylog_take(struct tls_keylog *kl)
 	if (kl->fresh < kl->lim.max_entries) {
 		uint32_t c = kl->fresh / TLS_KEYLOG_CHUNK;
 		if (!kl->ent[c]) {
-			struct tls_keylog_entry *ent = calloc(TLS_KEYLOG_CHUNK, sizeof(*ent));
-			uint8_t *sec = tls_secmem_alloc((size_t)TLS_KEYLOG_CHUNK * TLS_KEYLOG_ENTRY_SECRETS);
-			if (!ent || !sec) {
-				free(ent);
-				tls_secmem_free(sec, (size_t)TLS_KEYLOG_CHUNK * TLS_KEYLOG_ENTRY_SECRETS);
+			kl->ent[c] = calloc(tls_keylog_chunk_len(kl->lim.max_entries,
+								 TLS_KEYLOG_CHUNK, c),
+					    sizeof(*kl->ent[c]));
+			if (!kl->ent[c])
 				return TLS_KEYLOG_NONE;
-			}
-			kl->ent[c] = ent;
-			kl->sec[c] = sec;
 		}
 		return kl->fresh++;
 	}
@@ -339,12 +437,13 @@ tls_keylog_take(struct tls_keylog *kl)
 /* Stores one secret (validated by the caller) under (kind, key). */
 static int
 tls_keylog_put(struct tls_keylog *kl, uint8_t kind, const uint8_t key[TLS_KEYLOG_RANDOM_LEN],
-	       unsigned slot, const uint8_t *secret, size_t len, uint64_t now_sec)
+	       unsigned label, const uint8_t *secret, size_t len, uint64_t now_sec)
 {
 	uint32_t idx = tls_keylog_lookup(kl, kind, key);
 	struct tls_keylog_entry *e;
+	bool created = idx == TLS_KEYLOG_NONE;
 
-	if (idx == TLS_KEYLOG_NONE) {
+	if (created) {
 		idx = tls_keylog_take(kl);
 		if (idx == TLS_KEYLOG_NONE) {
 			kl->st.nomem++;
@@ -365,18 +464,32 @@ tls_keylog_put(struct tls_keylog *kl, uint8_t kind, const uint8_t key[TLS_KEYLOG
 		else
 			kl->oldest = idx;
 		kl->newest = idx;
-		if (++kl->st.entries > kl->st.entries_peak)
-			kl->st.entries_peak = kl->st.entries;
+		kl->st.entries++;
 	}
 	e = tls_keylog_entry(kl, idx);
-	uint8_t *dst = tls_keylog_slot(kl, idx, slot);
-	if (e->present & (1u << slot)) {
+	if (e->present & (1u << label)) {
+		/* Same slot, wiped first: the new secret may be shorter. */
 		kl->st.replaced++;
-		OPENSSL_cleanse(dst, TLS_KEYLOG_SECRET_MAX);
+		OPENSSL_cleanse(tls_keylog_slot(kl, e->slot[label]), TLS_KEYLOG_SECRET_MAX);
+	} else {
+		uint32_t s = tls_keylog_slot_take(kl);
+		if (s == TLS_KEYLOG_NONE) {
+			/* No entry without a secret is left behind. */
+			if (created)
+				tls_keylog_remove(kl, idx);
+			kl->st.nomem++;
+			return TLSIPS_ENOMEM;
+		}
+		e->slot[label] = s;
+		e->present |= (uint8_t)(1u << label);
 	}
-	memcpy(dst, secret, len);
-	e->len[slot] = (uint8_t)len;
-	e->present |= (uint8_t)(1u << slot);
+	memcpy(tls_keylog_slot(kl, e->slot[label]), secret, len);
+	if (len == TLS_KEYLOG_SECRET_MAX)
+		e->wide |= (uint8_t)(1u << label);
+	else
+		e->wide &= (uint8_t)~(1u << label);
+	if (kl->st.entries > kl->st.entries_peak)
+		kl->st.entries_peak = kl->st.entries;
 	kl->st.secrets++;
 	return TLSIPS_OK;
 }
@@ -414,6 +527,18 @@ tls_keylog_row_of(struct view label)
 		const char *name = tls_keylog_rows[i].name;
 		if (strlen(name) == label.len && memcmp(name, label.ptr, label.len) == 0)
 			return &tls_keylog_rows[i];
+	}
+	static const char *const later[] = { "CLIENT_TRAFFIC_SECRET_", "SERVER_TRAFFIC_SECRET_" };
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(later[i]);
+		if (label.len <= n || memcmp(label.ptr, later[i], n) != 0)
+			continue;
+		size_t digits = 0;
+		while (n + digits < label.len && label.ptr[n + digits] >= '0' &&
+		       label.ptr[n + digits] <= '9')
+			digits++;
+		if (n + digits == label.len)
+			return &tls_keylog_row_later_traffic;
 	}
 	return NULL;
 }
@@ -554,17 +679,18 @@ tls_keylog_add_text(struct tls_keylog *kl, struct tls_keylog_src *src, const cha
 
 static bool
 tls_keylog_copy(struct tls_keylog *kl, uint8_t kind, const uint8_t key[TLS_KEYLOG_RANDOM_LEN],
-		unsigned slot, uint8_t *out, size_t *out_len)
+		unsigned label, uint8_t *out, size_t *out_len)
 {
 	kl->st.lookups++;
 	uint32_t idx = tls_keylog_lookup(kl, kind, key);
 	if (idx == TLS_KEYLOG_NONE)
 		return false;
 	const struct tls_keylog_entry *e = tls_keylog_entry(kl, idx);
-	if (!(e->present & (1u << slot)))
+	if (!(e->present & (1u << label)))
 		return false;
-	memcpy(out, tls_keylog_slot(kl, idx, slot), e->len[slot]);
-	*out_len = e->len[slot];
+	size_t len = (e->wide & (1u << label)) ? TLS_KEYLOG_SECRET_MAX : TLS_KEYLOG_SECRET_SHORT;
+	memcpy(out, tls_keylog_slot(kl, e->slot[label]), len);
+	*out_len = len;
 	kl->st.hits++;
 	return true;
 }

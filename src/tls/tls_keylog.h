@@ -29,12 +29,15 @@
  * tls_keylog_expire(), which every add calls; time is whatever clock the
  * caller passes as now_sec (seconds), so tests and offline runs choose it.
  *
- * Memory: 64 bytes of bookkeeping per entry plus 8 bytes of hash buckets
- * (TLS_KEYLOG_ENTRY_OVERHEAD), allocated in chunks as the store fills; the
- * secrets (7 slots of 48 bytes per entry) live in secure memory
- * (tls_secmem_alloc) and are wiped on replacement, eviction, expiry,
- * tls_keylog_forget() and tls_keylog_free(). Buffers that held secret text
- * (read buffers, datagrams) are wiped too. No function formats a secret.
+ * Memory: 88 bytes of bookkeeping per entry plus at most 8 bytes of hash
+ * buckets (TLS_KEYLOG_ENTRY_OVERHEAD), allocated in chunks as the store
+ * fills; each secret held takes one 48-byte slot of secure memory
+ * (tls_secmem_alloc) and 4 bytes of free-list link, so a TLS 1.2 entry takes
+ * one slot and a TLS 1.3 entry five or six. Slots are allocated in chunks
+ * too, at most 7 per entry in all, and are wiped on replacement, eviction,
+ * expiry, tls_keylog_forget() and tls_keylog_free(), and reused. Buffers
+ * that held secret text (read buffers, datagrams) are wiped too. No function
+ * formats a secret.
  *
  * A store is not thread-safe: one owner feeds it and looks secrets up.
  */
@@ -65,7 +68,7 @@ enum {
 	TLS_KEYLOG_RSA_KEY_LEN = 8,  /* leading bytes of the EncryptedPreMasterSecret */
 	TLS_KEYLOG_SECRET_MAX = 48,  /* largest secret: master secret, SHA-384 traffic secrets */
 	TLS_KEYLOG_LINE_MAX = 512,   /* longest line accepted; a valid one is under 200 */
-	TLS_KEYLOG_ENTRY_OVERHEAD = 72, /* bytes per entry besides the secrets (asserted in tests) */
+	TLS_KEYLOG_ENTRY_OVERHEAD = 96, /* bytes per entry besides its secrets' 52-byte slots (tested) */
 	TLS_KEYLOG_ENTRIES_MAX = 1 << 26,
 };
 
@@ -74,7 +77,7 @@ struct tls_keylog_limits {
 	uint32_t ttl_sec;     /* entries older than this are dropped; 0: never */
 };
 
-/* 65536 entries (about 26 MiB when full), ttl 600 s. */
+/* 65536 entries (full: about 9 MiB of TLS 1.2 entries, 22-26 MiB of TLS 1.3 ones), ttl 600 s. */
 void tls_keylog_limits_default(struct tls_keylog_limits *out);
 
 struct tls_keylog_stats {
@@ -90,6 +93,7 @@ struct tls_keylog_stats {
 	uint64_t forgotten;   /* entries removed by tls_keylog_forget */
 	uint64_t lookups, hits; /* tls_keylog_find / tls_keylog_find_rsa calls, and successes */
 	uint64_t nomem;       /* lines lost because memory for a new chunk was refused */
+	uint64_t slots;       /* secret slots in use now: one per secret held */
 };
 
 /* Where a line came from, for "source:line: problem"; line is the last line read. */

@@ -277,7 +277,7 @@ start_capture() {
     # --immediate-mode: hand each packet over at once (otherwise the ring's
     # block timeout can hold the last packets back when we stop); -U: write
     # each packet as it arrives; -B: 16 MiB kernel buffer so bursts are kept.
-    tcpdump -i lo -n --immediate-mode -U -s 0 -B 16384 -w "$file" "$filter" 2>"$file.tcpdump.log" &
+    tcpdump -i lo -n --immediate-mode -U -s 0 -B 65536 -w "$file" "$filter" 2>"$file.tcpdump.log" &
     CAP_PID=$!
     CAP_FILE=$file
     E2E_PIDS+=("$CAP_PID")
@@ -768,4 +768,161 @@ chat_end() {
     bg_wait "srv-$tag" 30
     cmp -s "$WORK/req.$tag" "$WORK/srvdata.$tag" || die "$tag: s_server did not receive what the client sent"
     cmp -s "$WORK/want.$tag" "$WORK/got.$tag" || die "$tag: s_client did not receive what the server sent"
+}
+
+# ---------------------------------------------------------------- key log
+#
+# Helpers for the key log cases (no RSA key: the secrets come from an NSS key
+# log written by a peer, or from libtlsips-keylog.so over tlsips' socket).
+
+# keylog_opt FILE: the tshark option that gives it an NSS key log.
+keylog_opt() {
+    printf 'tls.keylog_file:%s' "$(readlink -f "$1")"
+}
+
+# oracle_check_keylog PCAP KEYLOG TAG...: tshark, decrypting PCAP with the key
+# log KEYLOG, recovers exactly req.TAG and got.TAG for every TAG (like
+# oracle_check). Dies otherwise.
+oracle_check_keylog() {
+    local pcap=$1 kl=$2 tag cp pre
+    shift 2
+    pre=$WORK/oracle.$(basename "$pcap" .pcap)
+    follow_all tls "$pcap" "$pre" -o "$(keylog_opt "$kl")"
+    for tag in "$@"; do
+        cp=${CPORT[$tag]}
+        if ! cmp -s "$WORK/req.$tag" "$pre.$cp.c2s" || ! cmp -s "$WORK/got.$tag" "$pre.$cp.s2c"; then
+            die "capture check: tshark, given $(basename "$kl"), does not decrypt session $tag of $(basename "$pcap") to the bytes exchanged"
+        fi
+    done
+    e2e_log "capture check: tshark decrypts the $# session(s) of $(basename "$pcap") with $(basename "$kl") to the bytes exchanged"
+}
+
+# STREAM[TAG]: tshark's TCP stream index of session TAG (map_streams).
+declare -A STREAM
+
+# map_streams PCAP TAG...: map_sessions, plus STREAM[TAG]. Dies if two TCP
+# connections of PCAP share a client port: the per-client-port files of
+# follow_all (PREFIX.<client_port>.c2s) would mix them. (The kernel picks
+# source ports per destination, so connections to two servers can, rarely,
+# get the same one.)
+map_streams() {
+    local pcap=$1 lines i=0 tag s c sv f dup
+    map_sessions "$@"
+    shift
+    mapfile -t lines < <(tcp_sessions "$pcap")
+    for tag in "$@"; do
+        read -r s c sv f <<<"${lines[$i]}"
+        STREAM[$tag]=$s
+        i=$((i + 1))
+    done
+    dup=$(printf '%s\n' "${lines[@]}" | awk '{ print $2 }' | sort | uniq -d | tr '\n' ' ')
+    [ -z "$dup" ] || die "$pcap: client port(s) $dup used by two connections; the per-port comparison cannot tell them apart (a rare coincidence of the kernel's port choice: run again)"
+}
+
+# hs_types_keylog PCAP KEYLOG OUT: one line per packet carrying handshake
+# messages, as tshark sees them decrypting with KEYLOG:
+#   STREAM SRC_PORT DST_PORT TYPE[,TYPE...]
+# (1 ClientHello, 2 ServerHello, 4 NewSessionTicket, 5 EndOfEarlyData,
+# 8 EncryptedExtensions, 11 Certificate, 20 Finished, 24 KeyUpdate).
+hs_types_keylog() {
+    tsh -r "$1" -o "$(keylog_opt "$2")" -Y tls.handshake.type -T fields -E separator=' ' \
+        -e tcp.stream -e tcp.srcport -e tcp.dstport -e tls.handshake.type >"$3" ||
+        die "tshark failed to read the handshakes of $1"
+}
+
+# hs_list HSFILE TAG DIR: the handshake types of session TAG (after
+# map_streams) in one direction (c2s or s2c), comma-separated, in order, with
+# leading and trailing commas (",1,1,20,").
+hs_list() {
+    awk -v s="${STREAM[$2]}" -v p="${CPORT[$2]}" -v d="$3" '
+        $1 == s && ((d == "c2s" && $2 == p) || (d == "s2c" && $3 == p)) { printf "%s,", $4 }' "$1" |
+        sed 's/^/,/'
+}
+
+# count_in LIST TYPE: how many times TYPE occurs in a hs_list.
+count_in() {
+    local n
+    n=$(printf '%s\n' "$1" | tr ',' '\n' | grep -cx "$2" || true)
+    echo "$n"
+}
+
+# wait_grep FILE ERE COUNT SECONDS: wait until at least COUNT lines of FILE
+# match ERE; returns 1 (without dying) if they do not within SECONDS.
+wait_grep() {
+    local i n
+    for ((i = 0; i < $4 * 10; i++)); do
+        n=$(grep -Ec -- "$2" "$1" 2>/dev/null || true)
+        [ "${n:-0}" -lt "$3" ] || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# tlsips_live_start NAME ARGS...: tlsips ARGS (a live `decrypt -i ...`) in the
+# background, stderr in NAME.err; returns once it says it is capturing.
+tlsips_live_start() {
+    local name=$1
+    shift
+    e2e_log "+ tlsips $* &"
+    bg_start "$name" "$TLSIPS" "$@"
+    if ! wait_grep "$WORK/$name.err" '^tlsips: capturing on ' 1 30; then
+        sed 's/^/  | /' "$WORK/$name.err"
+        die "tlsips $name did not start capturing within 30 s"
+    fi
+}
+
+# tlsips_live_stop NAME: stop a tlsips started by tlsips_live_start with
+# SIGINT and wait for it (30 s at most); TLSIPS_RC = its exit status. Its
+# stderr is echoed; a sanitizer report or a hang is a failed check.
+tlsips_live_stop() {
+    local name=$1 pid=${E2E_PID_OF[$1]:-} i
+    [ -n "$pid" ] || die "tlsips_live_stop: no process '$name'"
+    kill -INT "$pid" 2>/dev/null || true
+    for ((i = 0; i < 300; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    TLSIPS_RC=0
+    if kill -0 "$pid" 2>/dev/null; then
+        fail "tlsips $name: still running 30 s after SIGINT"
+        kill -KILL "$pid" 2>/dev/null || true
+        TLSIPS_RC=124
+    fi
+    wait "$pid" || TLSIPS_RC=$?
+    unset "E2E_PID_OF[$name]"
+    e2e_log "tlsips $name stopped:"
+    sed -n '1,60p' "$WORK/$name.err" | sed 's/^/  | /'
+    [ "$(wc -l <"$WORK/$name.err")" -le 60 ] || e2e_log "  | ... ($(wc -l <"$WORK/$name.err") lines, see $WORK/$name.err)"
+    e2e_log "  exit status $TLSIPS_RC"
+    if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' "$WORK/$name.err"; then
+        fail "tlsips $name: sanitizer report (see $WORK/$name.err)"
+    fi
+}
+
+# keylog_lib: the path of libtlsips-keylog.so next to the tlsips binary (the
+# build tree's src/keylog/); dies if it is missing.
+keylog_lib() {
+    local lib
+    lib=$(dirname "$TLSIPS")/src/keylog/libtlsips-keylog.so
+    [ -f "$lib" ] || die "preload library not found: $lib (build target tlsips-keylog)"
+    readlink -f "$lib"
+}
+
+# pick_listen_port: like pick_port, but below the kernel's ephemeral port
+# range (ip_local_port_range), so no outgoing connection of another process
+# (a benchmark next door) can take the port between the pick and the bind.
+pick_listen_port() {
+    local lo p i
+    lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "${lo:-0}" -gt 12000 ] || { pick_port; return; }
+    for ((i = 0; i < 200; i++)); do
+        p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
+        case $E2E_PORTS in *" $p "*) continue ;; esac
+        if [ -z "$(ss -Htan "( sport = :$p or dport = :$p )")" ]; then
+            E2E_PORTS="$E2E_PORTS$p "
+            echo "$p"
+            return 0
+        fi
+    done
+    die "no free TCP port found below $lo"
 }

@@ -188,6 +188,20 @@ test_psk_resumption(void **state)
 	make_session(&t2, &o, false, &sess); /* resumes: asserted inside */
 	SSL_SESSION_free(sess);
 	check(&t2, "TLS_AES_128_GCM_SHA256");
+	/* Resumption is reported: the ServerHello's pre_shared_key. */
+	struct fixture f;
+	fixture_init(&f, false);
+	add_keylog(&f, &t2);
+	struct tls_conn *c = feed_all(&f, &t2);
+	assert_int_equal(tls_conn_info(c)->resumed, TLS_RESUME_TICKET);
+	tls_conn_free(c);
+	fixture_fini(&f);
+	fixture_init(&f, false);
+	add_keylog(&f, &t1);
+	c = feed_all(&f, &t1);
+	assert_int_equal(tls_conn_info(c)->resumed, TLS_RESUME_NONE);
+	tls_conn_free(c);
+	fixture_fini(&f);
 	tp_trace_fini(&t1);
 	tp_trace_fini(&t2);
 }

@@ -159,7 +159,7 @@ test_malformed_lines_are_reported_with_their_line_numbers(void **state)
 			 "CLIENT_RANDOM %.62sxz %.96s\n"           /* 3 bad hex in random */
 			 "CLIENT_RANDOM %.64s %.94s\n"             /* 4 short secret */
 			 "CLIENT_RANDOM %.64s %.95sg\n"            /* 5 bad hex in secret */
-			 "SERVER_TRAFFIC_SECRET_1 %.64s %.64s\n"   /* 6 unknown label */
+			 "SERVER_TRAFFIC_TOKEN_1 %.64s %.64s\n"    /* 6 unknown label */
 			 "CLIENT_RANDOM\n"                         /* 7 no random */
 			 "CLIENT_RANDOM %.64s\n"                   /* 8 no secret */
 			 "CLIENT_RANDOM %.64s %.96s extra\n"       /* 9 trailing field */
@@ -391,14 +391,20 @@ test_forget_wipes_the_secrets_and_frees_the_entry(void **state)
 {
 	(void)state;
 	struct tls_keylog *kl = store(2, 0);
-	uint8_t cr[32], zero[TLS_KEYLOG_ENTRY_SECRETS] = { 0 };
+	uint8_t cr[32], zero[TLS_KEYLOG_SECRET_MAX] = { 0 };
 	fill(cr, 32, 0x44);
 	add(kl, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0x44, 32, 0x55, 48, 0);
 	add(kl, "SERVER_HANDSHAKE_TRAFFIC_SECRET", 0x44, 32, 0x66, 48, 0);
 	uint32_t idx = tls_keylog_lookup(kl, TLS_KEYLOG_KIND_RANDOM, cr);
 	assert_int_not_equal(idx, TLS_KEYLOG_NONE);
+	const struct tls_keylog_entry *e = tls_keylog_entry(kl, idx);
+	uint32_t s2 = e->slot[TLS_KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET];
+	uint32_t s3 = e->slot[TLS_KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET];
+	assert_int_equal(tls_keylog_stats(kl)->slots, 2);
 	assert_true(tls_keylog_forget(kl, cr));
-	assert_memory_equal(tls_keylog_slot(kl, idx, 0), zero, TLS_KEYLOG_ENTRY_SECRETS);
+	assert_memory_equal(tls_keylog_slot(kl, s2), zero, TLS_KEYLOG_SECRET_MAX);
+	assert_memory_equal(tls_keylog_slot(kl, s3), zero, TLS_KEYLOG_SECRET_MAX);
+	assert_int_equal(tls_keylog_stats(kl)->slots, 0);
 	assert_false(tls_keylog_forget(kl, cr));
 	assert_int_equal(tls_keylog_labels(kl, cr), 0);
 	assert_int_equal(tls_keylog_stats(kl)->forgotten, 1);
@@ -419,14 +425,92 @@ test_eviction_wipes_the_evicted_secrets(void **state)
 {
 	(void)state;
 	struct tls_keylog *kl = store(1, 0);
-	uint8_t cr[32], zero[TLS_KEYLOG_ENTRY_SECRETS] = { 0 };
+	uint8_t cr[32], zero[TLS_KEYLOG_SECRET_MAX] = { 0 }, want[TLS_KEYLOG_SECRET_MAX];
 	fill(cr, 32, 0x02);
+	fill(want, sizeof(want), 0x78);
 	add(kl, "CLIENT_TRAFFIC_SECRET_0", 0x01, 32, 0x77, 48, 0);
+	add(kl, "SERVER_TRAFFIC_SECRET_0", 0x01, 32, 0x79, 32, 0);
+	assert_int_equal(tls_keylog_stats(kl)->slots, 2);
 	add(kl, "CLIENT_RANDOM", 0x02, 32, 0x78, 48, 0);
-	/* The single entry now holds only the new master secret in slot 0. */
-	assert_memory_equal(tls_keylog_slot(kl, 0, 1), zero,
-			    TLS_KEYLOG_ENTRY_SECRETS - TLS_KEYLOG_SECRET_MAX);
+	/*
+	 * The single entry now holds only the new master secret, in one of the
+	 * two slots the evicted entry freed; the other is all zeros.
+	 */
+	assert_int_equal(tls_keylog_stats(kl)->slots, 1);
+	uint32_t s = tls_keylog_entry(kl, 0)->slot[TLS_KEYLOG_CLIENT_RANDOM];
+	assert_true(s < 2);
+	assert_memory_equal(tls_keylog_slot(kl, s), want, TLS_KEYLOG_SECRET_MAX);
+	assert_memory_equal(tls_keylog_slot(kl, 1 - s), zero, TLS_KEYLOG_SECRET_MAX);
+	assert_int_equal(kl->slot_fresh, 2);
 	assert_int_equal(tls_keylog_labels(kl, cr), TLS_KEYLOG_BIT(TLS_KEYLOG_CLIENT_RANDOM));
+	tls_keylog_free(kl);
+}
+
+static void
+test_tls12_entries_take_one_slot_and_freed_slots_are_reused_wiped(void **state)
+{
+	(void)state;
+	uint8_t zero[TLS_KEYLOG_SECRET_MAX] = { 0 };
+	struct tls_keylog *kl = store(1000, 0);
+	for (unsigned i = 0; i < 1000; i++) {
+		char line[256];
+		size_t n = (size_t)snprintf(line, sizeof(line), "CLIENT_RANDOM %064x ", i);
+		for (unsigned j = 0; j < 48; j++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", (i + j) & 0xff);
+		assert_int_equal(tls_keylog_add_line(kl, line, n, 0, NULL), 0);
+	}
+	/* One slot per TLS 1.2 entry, not seven; chunks only for those slots. */
+	assert_int_equal(tls_keylog_stats(kl)->entries, 1000);
+	assert_int_equal(tls_keylog_stats(kl)->slots, 1000);
+	assert_int_equal(kl->slot_fresh, 1000);
+	assert_non_null(kl->sec[0]);
+	assert_null(kl->sec[1]);
+
+	/* Forget two entries: their slots are wiped and taken again, not fresh ones. */
+	uint8_t cr[32];
+	uint32_t freed[2];
+	for (unsigned k = 0; k < 2; k++) {
+		memset(cr, 0, sizeof(cr));
+		cr[31] = (uint8_t)(10 + k);
+		uint32_t idx = tls_keylog_lookup(kl, TLS_KEYLOG_KIND_RANDOM, cr);
+		assert_int_not_equal(idx, TLS_KEYLOG_NONE);
+		freed[k] = tls_keylog_entry(kl, idx)->slot[TLS_KEYLOG_CLIENT_RANDOM];
+		assert_true(tls_keylog_forget(kl, cr));
+		assert_memory_equal(tls_keylog_slot(kl, freed[k]), zero, TLS_KEYLOG_SECRET_MAX);
+	}
+	assert_int_equal(tls_keylog_stats(kl)->slots, 998);
+	add(kl, "CLIENT_RANDOM", 0xf1, 32, 0xe1, 48, 0);
+	add(kl, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0xf2, 32, 0xe2, 32, 0);
+	assert_int_equal(kl->slot_fresh, 1000);
+	assert_int_equal(tls_keylog_stats(kl)->slots, 1000);
+	uint8_t cr1[32], cr2[32];
+	fill(cr1, 32, 0xf1);
+	fill(cr2, 32, 0xf2);
+	uint32_t a = tls_keylog_entry(kl, tls_keylog_lookup(kl, TLS_KEYLOG_KIND_RANDOM, cr1))
+			     ->slot[TLS_KEYLOG_CLIENT_RANDOM];
+	uint32_t b = tls_keylog_entry(kl, tls_keylog_lookup(kl, TLS_KEYLOG_KIND_RANDOM, cr2))
+			     ->slot[TLS_KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET];
+	assert_true((a == freed[0] && b == freed[1]) || (a == freed[1] && b == freed[0]));
+	/* A 32-byte secret in a reused slot leaves the rest of it zero. */
+	assert_memory_equal(tls_keylog_slot(kl, b) + 32, zero, 16);
+	assert_true(has(kl, 0xf1, TLS_KEYLOG_CLIENT_RANDOM, 0xe1, 48));
+	assert_true(has(kl, 0xf2, TLS_KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET, 0xe2, 32));
+
+	/* Eviction frees slots too: a full store keeps one slot per entry. */
+	for (unsigned i = 0; i < 500; i++) {
+		char line[256];
+		size_t n = (size_t)snprintf(line, sizeof(line), "CLIENT_RANDOM %064x ", 5000 + i);
+		for (unsigned j = 0; j < 48; j++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", 0x5a);
+		assert_int_equal(tls_keylog_add_line(kl, line, n, 0, NULL), 0);
+	}
+	assert_int_equal(tls_keylog_stats(kl)->evictions, 500);
+	assert_int_equal(tls_keylog_stats(kl)->slots, 1000);
+	assert_int_equal(kl->slot_fresh, 1000);
+	/* Replacing a secret keeps its slot. */
+	add(kl, "CLIENT_RANDOM", 0xf1, 32, 0xe3, 48, 0);
+	assert_int_equal(tls_keylog_stats(kl)->slots, 1000);
+	assert_true(has(kl, 0xf1, TLS_KEYLOG_CLIENT_RANDOM, 0xe3, 48));
 	tls_keylog_free(kl);
 }
 
@@ -435,12 +519,20 @@ test_entry_layout_fits_the_memory_target(void **state)
 {
 	(void)state;
 	/* Issue 3: <= 256 bytes per entry beyond the secrets; buckets add <= 8. */
-	assert_int_equal(sizeof(struct tls_keylog_entry), 64);
+	assert_int_equal(sizeof(struct tls_keylog_entry), 88);
 	assert_true(sizeof(struct tls_keylog_entry) + 2 * sizeof(uint32_t) <=
 		    TLS_KEYLOG_ENTRY_OVERHEAD);
-	assert_true(TLS_KEYLOG_ENTRY_OVERHEAD <= 256);
-	/* A chunk's secrets fit one 64 KiB secure-heap block. */
-	assert_true(TLS_KEYLOG_CHUNK * TLS_KEYLOG_ENTRY_SECRETS <= 65536);
+	/*
+	 * Beyond its secrets an entry also pays, per secret, 4 bytes of slot link
+	 * and the unused part of its 48-byte slot (16 bytes for a 32-byte one):
+	 * seven 32-byte secrets are the worst case.
+	 */
+	assert_true(TLS_KEYLOG_ENTRY_OVERHEAD +
+			    TLS_KEYLOG_SLOTS * (sizeof(uint32_t) + TLS_KEYLOG_SECRET_MAX -
+						TLS_KEYLOG_SECRET_SHORT) <=
+		    256);
+	/* A chunk of slots fits one 64 KiB secure-heap block. */
+	assert_true(TLS_KEYLOG_SLOT_CHUNK * TLS_KEYLOG_SECRET_MAX <= 65536);
 	struct tls_keylog *kl = store(1000, 0);
 	assert_int_equal(kl->nbuckets, 1024);
 	tls_keylog_free(kl);
@@ -752,10 +844,36 @@ test_keysock_replaces_a_stale_socket_and_refuses_others(void **state)
 	assert_int_equal(tls_keysock_open(&cfg, &ks2), TLSIPS_ECONFIG);
 }
 
+static void
+test_labels_tlsips_derives_or_ignores_are_skipped_quietly(void **state)
+{
+	(void)state;
+	struct tls_keylog *kl = tls_keylog_new(NULL);
+	const char *problem = NULL;
+	/* EARLY_EXPORTER_SECRET (RFC 9850) and OpenSSL's post-KeyUpdate secrets. */
+	static const char *const lines[] = {
+		"EARLY_EXPORTER_SECRET 0101010101010101010101010101010101010101010101010101010101010101 "
+		"0202020202020202020202020202020202020202020202020202020202020202",
+		"CLIENT_TRAFFIC_SECRET_1 0101010101010101010101010101010101010101010101010101010101010101 "
+		"0202020202020202020202020202020202020202020202020202020202020202",
+		"SERVER_TRAFFIC_SECRET_12 0101010101010101010101010101010101010101010101010101010101010101 "
+		"0202020202020202020202020202020202020202020202020202020202020202",
+	};
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(tls_keylog_add_line(kl, lines[i], strlen(lines[i]), 0, &problem), 0);
+	assert_int_equal(tls_keylog_stats(kl)->malformed, 0);
+	assert_int_equal(tls_keylog_stats(kl)->entries, 0);
+	const char *bad = "SERVER_TRAFFIC_SECRET_X 01 02";
+	assert_int_equal(tls_keylog_add_line(kl, bad, strlen(bad), 0, &problem), TLSIPS_EMALFORMED);
+	assert_string_equal(problem, "unknown label");
+	tls_keylog_free(kl);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_labels_tlsips_derives_or_ignores_are_skipped_quietly),
 		cmocka_unit_test(test_every_label_is_parsed_and_found),
 		cmocka_unit_test(test_upper_and_lower_case_hex_are_the_same_secret),
 		cmocka_unit_test(test_malformed_lines_are_reported_with_their_line_numbers),
@@ -770,6 +888,7 @@ main(void)
 		cmocka_unit_test(test_entries_older_than_ttl_expire),
 		cmocka_unit_test(test_forget_wipes_the_secrets_and_frees_the_entry),
 		cmocka_unit_test(test_eviction_wipes_the_evicted_secrets),
+		cmocka_unit_test(test_tls12_entries_take_one_slot_and_freed_slots_are_reused_wiped),
 		cmocka_unit_test(test_entry_layout_fits_the_memory_target),
 		cmocka_unit_test(test_limits_are_checked),
 		cmocka_unit_test(test_add_file_reports_path_and_line),
