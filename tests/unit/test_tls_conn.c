@@ -396,6 +396,38 @@ test_flipped_bit_in_application_data_is_mac_failure(void **state)
 	tp_trace_fini(&t);
 }
 
+/*
+ * No library here negotiates TLS compression any more: take a real session
+ * and set the ServerHello's compression_method to 1 (DEFLATE, RFC 3749).
+ */
+static void
+test_compression_in_server_hello_is_reported(void **state)
+{
+	(void)state;
+	struct tp_options o = { "AES128-SHA256", TLS1_2_VERSION, false, false, false, false, false };
+	struct tp_trace t;
+	struct fixture f;
+	make_session(&t, &o, 0);
+	size_t sh = 0;
+	while (t.chunks[sh].dir != 1)
+		sh++;
+	/* record(5) msg_type(1) length(3) version(2) random(32) session_id<1..> suite(2) */
+	uint8_t *p = t.bytes + t.chunks[sh].off;
+	assert_int_equal(p[5], 2); /* ServerHello */
+	size_t at = 5 + 4 + 2 + 32;
+	at += 1 + p[at] + 2;
+	assert_int_equal(p[at], 0);
+	p[at] = 1;
+	fixture_init(&f, 0);
+	struct tls_conn *c = feed_trace(&f, &t, SIZE_MAX);
+	assert_false(tls_conn_info(c)->decrypted);
+	assert_int_equal(tls_conn_info(c)->reason, TLS_REASON_COMPRESSION);
+	assert_int_equal(f.got.len[0] + f.got.len[1], 0);
+	tls_conn_free(c);
+	fixture_fini(&f);
+	tp_trace_fini(&t);
+}
+
 static void
 test_plain_http_is_not_tls(void **state)
 {
@@ -492,6 +524,7 @@ main(void)
 		cmocka_unit_test(test_key_of_another_server_is_no_key),
 		cmocka_unit_test(test_ecdhe_with_rsa_key_is_unsupported_suite),
 		cmocka_unit_test(test_flipped_bit_in_application_data_is_mac_failure),
+		cmocka_unit_test(test_compression_in_server_hello_is_reported),
 		cmocka_unit_test(test_plain_http_is_not_tls),
 		cmocka_unit_test(test_capture_after_handshake_is_no_handshake),
 		cmocka_unit_test(test_gap_after_handshake_is_truncated),
