@@ -47,6 +47,13 @@ bench_key() {
 # TLS 1.2 only, cipher list SUITE, no session cache and no tickets (every
 # connection makes a full RSA handshake). Serves WORKDIR/www.
 # Sets BENCH_NGINX_PID.
+# Optional, for the key log benchmarks (unset: the behaviour above):
+#   BENCH_NGINX_PROTOCOLS  ssl_protocols value (default TLSv1.2)
+#   BENCH_NGINX_EXTRA      more lines for the server block (e.g.
+#                          "ssl_conf_command Ciphersuites ...;",
+#                          "keepalive_timeout 0;")
+#   BENCH_NGINX_WRAP       array: command words put before nginx (e.g.
+#                          (env LD_PRELOAD=... taskset -c 0))
 bench_nginx_start() {
 	local w=$1 key=$2 suite=$3 port=$4
 	shift 4
@@ -54,6 +61,9 @@ bench_nginx_start() {
 	for a in "$@"; do
 		listen+="        listen $a:$port ssl;"$'\n'
 	done
+	local protocols=${BENCH_NGINX_PROTOCOLS:-TLSv1.2} extra=${BENCH_NGINX_EXTRA:-}
+	local -a wrap=()
+	if [[ -n ${BENCH_NGINX_WRAP+set} ]]; then wrap=("${BENCH_NGINX_WRAP[@]}"); fi
 	mkdir -p "$w/www" "$w/tmp"
 	openssl req -new -x509 -key "$key" -out "$w/cert.pem" -days 30 \
 		-subj /CN=tlsips-bench 2>/dev/null
@@ -79,19 +89,20 @@ http {
 $listen
         ssl_certificate $w/cert.pem;
         ssl_certificate_key $key;
-        ssl_protocols TLSv1.2;
+        ssl_protocols $protocols;
         ssl_ciphers $suite;
         ssl_prefer_server_ciphers on;
         ssl_session_cache off;
         ssl_session_tickets off;
         root $w/www;
         location / { }
+$extra
     }
 }
 EOF
 	nginx -t -q -p "$w" -c "$w/nginx.conf" -e "$w/error.log" ||
 		bench_die "nginx config test failed: $(cat "$w/error.log")"
-	nginx -p "$w" -c "$w/nginx.conf" -e "$w/error.log" &
+	"${wrap[@]}" nginx -p "$w" -c "$w/nginx.conf" -e "$w/error.log" &
 	BENCH_NGINX_PID=$!
 	for _ in $(seq 1 100); do
 		if [[ -n $(ss -Hltn "( sport = :$port )") ]]; then

@@ -28,6 +28,7 @@ PACKAGES=(
     nginx-light         # real HTTPS server in tests and benchmarks
     apache2             # real HTTPS server (mod_ssl) in the key log tests
     haproxy             # TLS-terminating proxy in the key log tests
+    nghttp2-client      # h2load: handshake rates in bench/keylog_handshake.sh
     curl                # real HTTPS client in tests and benchmarks
     ssldump             # benchmark comparison
     iproute2            # ss: free ports, listening checks

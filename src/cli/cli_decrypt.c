@@ -533,6 +533,12 @@ cli_decrypt_run(struct cli_decrypt *d)
 		exit_code = CLI_EXIT_INPUT;
 		goto out;
 	}
+	if (d->now == 0) {
+		/* No packet gave a time: stamp the closing events with the clock. */
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		d->now = (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+	}
 	net_engine_finish(d->ne, d->now);
 	cli_decrypt_sweep(d, true);
 	cli_decrypt_summary(d, packets, cli_now_seconds() - started);
