@@ -94,7 +94,7 @@ main(int argc, char **argv)
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct tp_options o = { rows[i].cipher, rows[i].version, rows[i].no_ems,
-					rows[i].no_etm, false, rows[i].hrr };
+					rows[i].no_etm, false, rows[i].hrr, false };
 		char name[128];
 		snprintf(name, sizeof(name), "%s-%x%s%s%s%s%s", rows[i].cipher, rows[i].version,
 			 rows[i].no_ems ? "-noems" : "", rows[i].no_etm ? "-noetm" : "",

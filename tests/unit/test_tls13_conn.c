@@ -18,25 +18,10 @@
 #include "tls/tls_keylog.h"
 #include "tls_peer.h"
 
-struct collect {
-	uint8_t *b[2];
-	size_t len[2];
-};
-
-static void
-collect_plaintext(void *ctx, void *flow_ctx, enum tls_dir dir, const uint8_t *d, size_t n)
-{
-	struct collect *c = ctx;
-	(void)flow_ctx;
-	c->b[dir] = realloc(c->b[dir], c->len[dir] + n);
-	memcpy(c->b[dir] + c->len[dir], d, n);
-	c->len[dir] += n;
-}
-
 struct fixture {
 	struct tls_keylog *kl;
 	struct tls_engine *te;
-	struct collect got;
+	struct tp_collect got;
 };
 
 static void
@@ -44,7 +29,7 @@ fixture_init(struct fixture *f, bool live)
 {
 	memset(f, 0, sizeof(*f));
 	f->kl = tls_keylog_new(NULL);
-	struct tls_sink sink = { &f->got, collect_plaintext, NULL };
+	struct tls_sink sink = { &f->got, tp_collect_plaintext, NULL };
 	f->te = tls_engine_new(NULL, NULL, &sink);
 	tls_engine_set_keylog(f->te, f->kl, live);
 }
@@ -54,8 +39,7 @@ fixture_fini(struct fixture *f)
 {
 	tls_engine_free(f->te);
 	tls_keylog_free(f->kl);
-	free(f->got.b[0]);
-	free(f->got.b[1]);
+	tp_collect_free(&f->got);
 }
 
 static void
@@ -270,8 +254,8 @@ test_without_key_log_tls13_is_unsupported(void **state)
 	struct tp_options o = { "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION, false, false, false, false, false };
 	struct tp_trace t;
 	make_session(&t, &o, false, NULL);
-	struct collect got = { { NULL, NULL }, { 0, 0 } };
-	struct tls_sink sink = { &got, collect_plaintext, NULL };
+	struct tp_collect got = { { NULL, NULL }, { 0, 0 }, 0 };
+	struct tls_sink sink = { &got, tp_collect_plaintext, NULL };
 	struct tls_engine *te = tls_engine_new(NULL, NULL, &sink);
 	struct tls_conn *c = tls_conn_new(te, NULL, false);
 	for (size_t i = 0; i < t.nchunks; i++)

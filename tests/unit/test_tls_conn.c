@@ -16,42 +16,10 @@
 #include "tls/tls_cipher.h"
 #include "tls_peer.h"
 
-struct collect {
-	uint8_t *b[2];
-	size_t len[2];
-	int state_calls;
-};
-
-static void
-collect_plaintext(void *ctx, void *flow_ctx, enum tls_dir dir, const uint8_t *d, size_t n)
-{
-	struct collect *c = ctx;
-	(void)flow_ctx;
-	c->b[dir] = realloc(c->b[dir], c->len[dir] + n);
-	memcpy(c->b[dir] + c->len[dir], d, n);
-	c->len[dir] += n;
-}
-
-static void
-collect_state(void *ctx, void *flow_ctx, const struct tls_conn_info *info)
-{
-	struct collect *c = ctx;
-	(void)flow_ctx, (void)info;
-	c->state_calls++;
-}
-
-static void
-collect_free(struct collect *c)
-{
-	free(c->b[0]);
-	free(c->b[1]);
-	memset(c, 0, sizeof(*c));
-}
-
 struct fixture {
 	struct tls_keystore *ks;
 	struct tls_engine *te;
-	struct collect got;
+	struct tp_collect got;
 };
 
 static void
@@ -67,7 +35,7 @@ fixture_init(struct fixture *f, int key_which)
 			print_error("%s\n", err);
 		assert_int_equal(rc, 0);
 	}
-	struct tls_sink sink = { &f->got, collect_plaintext, collect_state };
+	struct tls_sink sink = { &f->got, tp_collect_plaintext, tp_collect_state };
 	f->te = tls_engine_new(NULL, f->ks, &sink);
 	assert_non_null(f->te);
 }
@@ -77,7 +45,7 @@ fixture_fini(struct fixture *f)
 {
 	tls_engine_free(f->te);
 	tls_keystore_free(f->ks);
-	collect_free(&f->got);
+	tp_collect_free(&f->got);
 }
 
 /* Feeds a trace in wire order, each chunk cut into pieces of at most step bytes. */
@@ -232,7 +200,7 @@ run_resumption(bool tickets, enum tls_resume expect)
 	struct tls_conn *c1 = feed_trace(&f, &t1, SIZE_MAX);
 	assert_true(tls_conn_info(c1)->decrypted);
 	tls_conn_free(c1);
-	collect_free(&f.got);
+	tp_collect_free(&f.got);
 	struct tls_conn *c2 = feed_trace(&f, &t2, SIZE_MAX);
 	assert_true(tls_conn_info(c2)->decrypted);
 	assert_int_equal(tls_conn_info(c2)->resumed, expect);

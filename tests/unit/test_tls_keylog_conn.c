@@ -26,25 +26,10 @@ num_parse_hex_line(const char *line, uint8_t out[32])
 	return sp ? num_parse_hex(sp + 1, 64, out, 32) : -1;
 }
 
-struct collect {
-	uint8_t *b[2];
-	size_t len[2];
-};
-
-static void
-collect_plaintext(void *ctx, void *flow_ctx, enum tls_dir dir, const uint8_t *d, size_t n)
-{
-	struct collect *c = ctx;
-	(void)flow_ctx;
-	c->b[dir] = realloc(c->b[dir], c->len[dir] + n);
-	memcpy(c->b[dir] + c->len[dir], d, n);
-	c->len[dir] += n;
-}
-
 struct fixture {
 	struct tls_keylog *kl;
 	struct tls_engine *te;
-	struct collect got;
+	struct tp_collect got;
 };
 
 static void
@@ -52,7 +37,7 @@ fixture_init(struct fixture *f, bool live)
 {
 	memset(f, 0, sizeof(*f));
 	f->kl = tls_keylog_new(NULL);
-	struct tls_sink sink = { &f->got, collect_plaintext, NULL };
+	struct tls_sink sink = { &f->got, tp_collect_plaintext, NULL };
 	f->te = tls_engine_new(NULL, NULL, &sink);
 	assert_non_null(f->te);
 	tls_engine_set_keylog(f->te, f->kl, live);
@@ -63,8 +48,7 @@ fixture_fini(struct fixture *f)
 {
 	tls_engine_free(f->te);
 	tls_keylog_free(f->kl);
-	free(f->got.b[0]);
-	free(f->got.b[1]);
+	tp_collect_free(&f->got);
 }
 
 static void
@@ -242,7 +226,7 @@ test_waiting_beyond_the_byte_limit_gives_up(void **state)
 	struct tls_limits lim;
 	tls_limits_default(&lim);
 	lim.held_bytes_conn = 40; /* less than the client's Finished record */
-	struct tls_sink sink = { &f.got, collect_plaintext, NULL };
+	struct tls_sink sink = { &f.got, tp_collect_plaintext, NULL };
 	f.te = tls_engine_new(&lim, NULL, &sink);
 	tls_engine_set_keylog(f.te, f.kl, true);
 	struct tls_conn *c = tls_conn_new(f.te, NULL, false);
@@ -267,7 +251,7 @@ test_too_many_waiting_sessions_evict_the_oldest(void **state)
 	struct tls_limits lim;
 	tls_limits_default(&lim);
 	lim.max_waiting = 2;
-	struct tls_sink sink = { &f.got, collect_plaintext, NULL };
+	struct tls_sink sink = { &f.got, tp_collect_plaintext, NULL };
 	f.te = tls_engine_new(&lim, NULL, &sink);
 	tls_engine_set_keylog(f.te, f.kl, true);
 	for (int i = 0; i < 3; i++) {

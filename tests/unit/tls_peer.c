@@ -356,3 +356,29 @@ tp_peers_free(struct tp_peers *p)
 	SSL_CTX_free(p->sctx);
 	memset(p, 0, sizeof(*p));
 }
+
+void
+tp_collect_plaintext(void *ctx, void *flow_ctx, enum tls_dir dir, const uint8_t *d, size_t n)
+{
+	struct tp_collect *c = ctx;
+	(void)flow_ctx;
+	c->b[dir] = realloc(c->b[dir], c->len[dir] + n);
+	memcpy(c->b[dir] + c->len[dir], d, n);
+	c->len[dir] += n;
+}
+
+void
+tp_collect_state(void *ctx, void *flow_ctx, const struct tls_conn_info *info)
+{
+	struct tp_collect *c = ctx;
+	(void)flow_ctx, (void)info;
+	c->state_calls++;
+}
+
+void
+tp_collect_free(struct tp_collect *c)
+{
+	free(c->b[0]);
+	free(c->b[1]);
+	memset(c, 0, sizeof(*c));
+}

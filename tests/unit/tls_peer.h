@@ -13,6 +13,8 @@
 
 #include <openssl/ssl.h>
 
+#include "tls/tls.h"
+
 enum { TP_MAX_CHUNKS = 4096 };
 
 struct tp_chunk {
@@ -80,5 +82,17 @@ bool tp_renegotiate(struct tp_peers *p);
 /* close_notify both ways. */
 void tp_close(struct tp_peers *p);
 void tp_peers_free(struct tp_peers *p);
+
+/* What an engine handed to its sink: plaintext per direction, state calls. */
+struct tp_collect {
+	uint8_t *b[2];
+	size_t len[2];
+	int state_calls;
+};
+
+/* Sink callbacks for a struct tp_collect passed as the sink's ctx. */
+void tp_collect_plaintext(void *ctx, void *flow_ctx, enum tls_dir dir, const uint8_t *d, size_t n);
+void tp_collect_state(void *ctx, void *flow_ctx, const struct tls_conn_info *info);
+void tp_collect_free(struct tp_collect *c);
 
 #endif
