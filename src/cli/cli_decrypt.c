@@ -146,12 +146,6 @@ cli_on_gap(void *ctx, struct net_flow *flow, enum net_dir dir, uint64_t len, uin
 }
 
 static void
-cli_on_end(void *ctx, struct net_flow *flow, enum net_dir dir, bool rst, uint64_t ts_usec)
-{
-	(void)ctx, (void)flow, (void)dir, (void)rst, (void)ts_usec;
-}
-
-static void
 cli_report_session(struct cli_decrypt *d, struct cli_flow *cf, const struct tls_conn_info *info)
 {
 	const struct net_flow *f = cf->flow;
@@ -471,7 +465,8 @@ cli_decrypt_setup(struct cli_decrypt *d, char *err, size_t errlen)
 		return CLI_EXIT_USAGE;
 	}
 	struct tls_sink sink = { d, cli_on_plaintext, cli_on_tls_state };
-	struct net_callbacks cb = { d, cli_on_open, cli_on_data, cli_on_gap, cli_on_end, cli_on_close };
+	/* Direction ends need nothing here: the flow's close finishes the session. */
+	struct net_callbacks cb = { d, cli_on_open, cli_on_data, cli_on_gap, NULL, cli_on_close };
 	struct net_limits lim;
 	net_limits_default(&lim);
 	lim.max_flows = (uint32_t)d->opt.max_flows;

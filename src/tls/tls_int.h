@@ -133,6 +133,7 @@ struct tls_conn {
 	struct tls13_keys *k13;     /* TLS 1.3 secrets; NULL otherwise */
 	/* Waiting for key log secrets: in the engine's wait FIFO and hash bucket. */
 	bool waiting;
+	uint16_t wait_bucket;       /* its hash bucket, kept: hs may be gone when it leaves */
 	uint64_t wait_since;
 	struct tls_conn *fifo_prev, *fifo_next, *bucket_prev, *bucket_next;
 };

@@ -51,6 +51,16 @@ out:
 	return rc;
 }
 
+/* A full handshake's session, remembered under the ID the server gave it. */
+static void
+tls_keys_cache_session(struct tls_conn *c)
+{
+	struct tls_hs *hs = c->hs;
+	if (hs->server_sid_len > 0)
+		tls_session_cache_put(c->te->cache, TLS_CACHE_SESSION_ID, hs->server_sid,
+				      hs->server_sid_len, hs->version, c->info.suite_id, hs->master);
+}
+
 int
 tls_keys_from_pms(struct tls_conn *c, const uint8_t *pms, size_t pms_len)
 {
@@ -64,9 +74,7 @@ tls_keys_from_pms(struct tls_conn *c, const uint8_t *pms, size_t pms_len)
 	rc = tls_keys_install(c);
 	if (rc != 0)
 		return rc;
-	if (hs->server_sid_len > 0)
-		tls_session_cache_put(c->te->cache, TLS_CACHE_SESSION_ID, hs->server_sid,
-				      hs->server_sid_len, hs->version, c->info.suite_id, hs->master);
+	tls_keys_cache_session(c);
 	c->info.resumed = TLS_RESUME_NONE;
 	c->info.key_source = TLS_KEY_SOURCE_SERVER_KEY;
 	return 0;
@@ -118,10 +126,7 @@ int
 tls_keys_full_keylog(struct tls_conn *c)
 {
 	if (tls_keys_keylog_master(c)) {
-		if (c->hs->server_sid_len > 0)
-			tls_session_cache_put(c->te->cache, TLS_CACHE_SESSION_ID, c->hs->server_sid,
-					      c->hs->server_sid_len, c->hs->version,
-					      c->info.suite_id, c->hs->master);
+		tls_keys_cache_session(c);
 		return 0;
 	}
 	return TLSIPS_ENOKEY; /* not in the key log: the caller tries the server key */
@@ -204,9 +209,8 @@ tls_keys_arrived(struct tls_conn *c)
 		return;
 	}
 	hs->keys_pending = false;
-	if (hs->cke_seen && hs->server_sid_len > 0)
-		tls_session_cache_put(c->te->cache, TLS_CACHE_SESSION_ID, hs->server_sid,
-				      hs->server_sid_len, hs->version, c->info.suite_id, hs->master);
+	if (hs->cke_seen)
+		tls_keys_cache_session(c);
 	for (int d = 0; d < 2; d++) {
 		if (!c->half[d].awaiting)
 			continue;

@@ -57,6 +57,7 @@ tls_wait_add(struct tls_conn *c)
 		te->wait_head = c;
 	te->wait_tail = c;
 	unsigned b = tls_wait_bucket_of(c->hs->client_random);
+	c->wait_bucket = (uint16_t)b;
 	c->bucket_prev = NULL;
 	c->bucket_next = te->wait_bucket[b];
 	if (c->bucket_next)
@@ -81,15 +82,10 @@ tls_wait_remove(struct tls_conn *c)
 		c->fifo_next->fifo_prev = c->fifo_prev;
 	else
 		te->wait_tail = c->fifo_prev;
-	if (c->bucket_prev) {
+	if (c->bucket_prev)
 		c->bucket_prev->bucket_next = c->bucket_next;
-	} else {
-		for (unsigned b = 0; b < TLS_WAIT_BUCKETS; b++)
-			if (te->wait_bucket[b] == c) {
-				te->wait_bucket[b] = c->bucket_next;
-				break;
-			}
-	}
+	else
+		te->wait_bucket[c->wait_bucket] = c->bucket_next;
 	if (c->bucket_next)
 		c->bucket_next->bucket_prev = c->bucket_prev;
 	c->fifo_prev = c->fifo_next = c->bucket_prev = c->bucket_next = NULL;
