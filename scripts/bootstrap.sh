@@ -22,6 +22,13 @@ PACKAGES=(
     openssl             # s_server / s_client: test and demo traffic, keys
     libpcap-dev         # capture files and live capture
     libcmocka-dev       # unit tests
+    libhtp-dev          # HTTP/1.x parsing (http/)
+    libhyperscan-dev    # multi-pattern prefilter (detect/)
+    libpcre2-dev        # pcre rule options, JIT (detect/)
+    libyaml-dev         # policy file (policy/)
+    libnetfilter-queue-dev # inline mode (capture/)
+    iptables            # NFQUEUE rules in the inline tests
+    wrk                 # HTTP load in bench/
     tshark              # oracle and pcap inspection in tests; brings editcap, capinfos
     tcpdump             # captures on loopback in tests and the demo
     gnutls-bin          # gnutls-serv/-cli: RC4 and 3DES sessions OpenSSL cannot make
@@ -106,5 +113,5 @@ for t in cc clang cmake pkg-config openssl tshark editcap capinfos tcpdump gnutl
     gnutls-cli nginx apache2 haproxy curl ssldump ss xxd jq; do
     command -v "$t" >/dev/null 2>&1 || { say "missing tool after install: $t" >&2; exit 1; }
 done
-pkg-config --exists libpcap cmocka || { say "pkg-config cannot find libpcap or cmocka" >&2; exit 1; }
+pkg-config --exists libpcap cmocka htp libhs libpcre2-8 yaml-0.1 libnetfilter_queue || { say "pkg-config cannot find a library (libpcap cmocka htp libhs libpcre2-8 yaml-0.1 libnetfilter_queue)" >&2; exit 1; }
 say "ready: $(openssl version | cut -d' ' -f1-2), $(tshark --version 2>/dev/null | head -n 1 | cut -d" " -f1-3), $(cmake --version | head -n 1)"
