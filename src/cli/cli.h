@@ -9,6 +9,22 @@ enum {
 	CLI_EXIT_USAGE = 2,   /* bad arguments, key or configuration files */
 };
 
+struct capture_file;
+struct tls_keystore;
+
 int cli_decrypt_main(int argc, char **argv);
+int cli_inspect_main(int argc, char **argv);
+
+/* cli_util.c: monotonic seconds, and a progress line for a capture file being read. */
+double cli_now_seconds(void);
+void cli_progress(const struct capture_file *cf, double started);
+/* Sets up libcrypto for the engine: no core dumps, secure heap, legacy provider. */
+void cli_crypto_init(void);
+/*
+ * -k KEY [--pass-file F]: call for every option (ch, arg) and once more
+ * with ch 0 after the last; ch 'k' and 'p' are the key and pass file.
+ * Returns 0, or -1 after saying what is wrong with the key.
+ */
+int cli_key_option(struct tls_keystore *ks, const char **pending, int ch, const char *arg);
 
 #endif

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,9 +24,7 @@
 #include "log/log_event.h"
 #include "net/net.h"
 #include "tls/tls.h"
-#include "tls/tls_cipher.h"
 #include "tls/tls_keystore.h"
-#include "tls/tls_secret.h"
 
 static void
 cli_decrypt_usage(FILE *out)
@@ -152,7 +149,7 @@ cli_report_session(struct cli_decrypt *d, struct cli_flow *cf, const struct tls_
 	char cli[64], srv[64];
 	d->sessions++;
 	static const char *const sources[] = { "none", "server_key", "keylog", "session_cache" };
-	if (d->events && !log_event_tls(d->events, d->now, f, info, sources[info->key_source]))
+	if (d->events && !log_event_tls(d->events, d->now, f, info, sources[info->key_source], NULL))
 		d->event_failures++;
 	if (d->opt.quiet)
 		return;
@@ -251,19 +248,12 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *key_path = NULL;
-	char err[CLI_ERR_LEN];
 	int ch;
 	d->opt.max_flows = 65536;
 	d->kopt.gid = -1;
 	while ((ch = getopt_long(argc, argv, "r:i:w:k:qh", longopts, NULL)) != -1) {
-		/* A key is loaded when the next option shows whether a pass file follows it. */
-		if (key_path && ch != 'p') {
-			if (tls_keystore_add_file(d->keys, key_path, NULL, err, sizeof(err)) != 0) {
-				fprintf(stderr, "tlsips: %s\n", err);
-				return CLI_EXIT_USAGE;
-			}
-			key_path = NULL;
-		}
+		if (cli_key_option(d->keys, &key_path, ch, optarg) != 0)
+			return CLI_EXIT_USAGE;
 		switch (ch) {
 		case 'r': d->opt.in_path = optarg; break;
 		case 'i': d->opt.iface = optarg; break;
@@ -301,18 +291,7 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 			break;
 		}
 		case 'w': d->opt.out_path = optarg; break;
-		case 'k': key_path = optarg; break;
-		case 'p':
-			if (!key_path) {
-				fputs("tlsips: --pass-file must follow the -k it belongs to\n", stderr);
-				return CLI_EXIT_USAGE;
-			}
-			if (tls_keystore_add_file(d->keys, key_path, optarg, err, sizeof(err)) != 0) {
-				fprintf(stderr, "tlsips: %s\n", err);
-				return CLI_EXIT_USAGE;
-			}
-			key_path = NULL;
-			break;
+		case 'k': case 'p': break; /* cli_key_option took them */
 		case 'e': d->opt.events_path = optarg; break;
 		case 'K': d->opt.keep_undecrypted = true; break;
 		case 'P': d->opt.progress = true; break;
@@ -328,10 +307,8 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 		default: cli_decrypt_usage(stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (key_path && tls_keystore_add_file(d->keys, key_path, NULL, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tlsips: %s\n", err);
+	if (cli_key_option(d->keys, &key_path, 0, NULL) != 0)
 		return CLI_EXIT_USAGE;
-	}
 	if (optind < argc) {
 		fprintf(stderr, "tlsips: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
@@ -355,28 +332,6 @@ cli_decrypt_parse(int argc, char **argv, struct cli_decrypt *d)
 		fputs("tlsips: warning: no keys given (-k, --keylog): nothing can be decrypted\n",
 		      stderr);
 	return -1;
-}
-
-static double
-cli_now_seconds(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void
-cli_progress(const struct capture_file *cf, double started)
-{
-	uint64_t off = capture_file_offset(cf), size = capture_file_size(cf);
-	double secs = cli_now_seconds() - started;
-	double mb = (double)off / 1e6;
-	if (size)
-		fprintf(stderr, "progress: %3.0f%% %.0f of %.0f MB, %.0f MB/s\n",
-			100.0 * (double)off / (double)size, mb, (double)size / 1e6,
-			secs > 0 ? mb / secs : 0.0);
-	else
-		fprintf(stderr, "progress: %.0f MB, %.0f MB/s\n", mb, secs > 0 ? mb / secs : 0.0);
 }
 
 void
@@ -538,8 +493,9 @@ cli_decrypt_run(struct cli_decrypt *d)
 	cli_decrypt_sweep(d, true);
 	cli_decrypt_summary(d, packets, cli_now_seconds() - started);
 	cli_keys_report(&d->keylog);
-	if (d->events && !log_event_stats(d->events, d->now, &cap, net_engine_stats(d->ne),
-					  tls_engine_stats(d->te)))
+	struct log_stats_src st = { .cap = &cap, .net = net_engine_stats(d->ne),
+				    .tls = tls_engine_stats(d->te) };
+	if (d->events && !log_event_stats(d->events, d->now, &st))
 		d->event_failures++;
 	exit_code = rc < 0 && packets == 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 out:
@@ -563,12 +519,7 @@ cli_decrypt_main(int argc, char **argv)
 {
 	struct cli_decrypt d;
 	memset(&d, 0, sizeof(d));
-	/* Key material must never reach a core dump. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	tls_secmem_init(16u << 20);
-	if (!tls_cipher_providers_load())
-		fputs("tlsips: warning: OpenSSL legacy provider missing: RC4 and DES suites "
-		      "cannot be decrypted\n", stderr);
+	cli_crypto_init();
 	d.keys = tls_keystore_new();
 	if (!d.keys) {
 		fputs("tlsips: out of memory\n", stderr);

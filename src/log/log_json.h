@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 struct log_json {
-	char buf[8192];
+	char buf[16384];
 	size_t len;
 	bool overflow;   /* the object did not fit: it is dropped, counted by the caller */
 	bool need_comma;

@@ -1,0 +1,84 @@
+/*
+ * cli_pipe: the inspection pipeline `inspect` and `run` share.
+ *
+ *   packet -> net (flows, reassembly) -> tls (when the flow speaks TLS)
+ *          -> http -> detect (the rules of the flow's application type)
+ *          -> verdict for the packet, events out
+ *
+ * A flow is inspected only if its server port is in some application
+ * type's port list (policy). Whether it carries TLS is decided by its first
+ * bytes, so plaintext HTTP and HTTPS work on any listed port. Once a drop
+ * or reject rule matches in prevent mode, or the policy blocks a session
+ * that cannot be decrypted, the flow is blocked: the packet that completed
+ * the match gets DROP (RESET for reject and blocked sessions) and every
+ * later packet of the flow DROP. Offline, the same decisions are only
+ * reported ("action":"blocked").
+ */
+#ifndef TLSIPS_CLI_PIPE_H
+#define TLSIPS_CLI_PIPE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture/capture.h"
+#include "cli/cli_keys.h"
+#include "detect/detect.h"
+#include "http/http.h"
+#include "net/net.h"
+#include "policy/policy.h"
+#include "tls/tls.h"
+
+enum cli_verdict {
+	CLI_VERDICT_ACCEPT = 0,
+	CLI_VERDICT_DROP,       /* drop this packet */
+	CLI_VERDICT_RESET,      /* drop it and reset the connection toward both ends */
+};
+
+enum { CLI_PIPE_RULE_COUNTS = 1024 };
+
+struct cli_pipe_opts {
+	struct policy *policy;      /* borrowed; rules built (policy_build_rules) */
+	struct tls_keystore *keys;  /* borrowed; may be empty */
+	struct cli_keys *keylog;    /* borrowed; NULL without key log mode */
+	bool live;                  /* key log secrets may still arrive */
+	FILE *events;               /* borrowed; NULL: no events */
+	uint32_t event_types;       /* POLICY_EVENT_* */
+};
+
+/* Alerts per rule, for the summary. */
+struct cli_rule_count {
+	const struct detect_rule *rule;
+	const char *category;
+	uint64_t alerts;
+};
+
+struct cli_pipe {
+	struct cli_pipe_opts opt;
+	struct net_engine *ne;
+	struct tls_engine *te;
+	struct http_engine *he;
+	struct detect_ctx *dc[POLICY_MAX_APP_TYPES]; /* one per application type */
+	uint64_t now;               /* capture time of the packet being processed */
+	enum cli_verdict verdict;   /* for the packet being processed */
+	struct cli_pflow *lingering;/* closed flows whose sessions wait for key log secrets */
+	/* Counters for the summary and the stats event. */
+	uint64_t packets, inspected_flows, tls_sessions, plain_flows, txns;
+	uint64_t alerts, blocked_flows, blocked_sessions, event_failures;
+	uint64_t verdicts[3];
+	struct cli_rule_count rule_counts[CLI_PIPE_RULE_COUNTS];
+	uint32_t n_rule_counts;
+	uint64_t rule_counts_full;  /* alerts of rules that found the table full */
+};
+
+/* Builds the engines; 0, or an exit code with a message in err. */
+int cli_pipe_init(struct cli_pipe *p, const struct cli_pipe_opts *o, char *err, size_t errlen);
+/* Decodes and inspects one captured packet; returns its verdict. */
+enum cli_verdict cli_pipe_packet(struct cli_pipe *p, const struct capture_pkt *cp);
+/* End of input: finishes every flow and writes the closing stats event. */
+void cli_pipe_finish(struct cli_pipe *p, const struct capture_file_stats *cap);
+/* The closing summary on out: flows, TLS sessions by outcome, transactions, alerts by rule. */
+void cli_pipe_summary(const struct cli_pipe *p, FILE *out, double secs);
+void cli_pipe_fini(struct cli_pipe *p);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * The pipeline's flow side: which flows are inspected, TLS or plaintext,
+ * and what the policy does with a TLS session that cannot be decrypted.
+ */
+#include <stdlib.h>
+
+#include "cli/cli_pipe.h"
+#include "cli/cli_pipe_int.h"
+#include "log/log_event.h"
+
+const char *const cli_key_source_names[4] = { "none", "server_key", "keylog", "session_cache" };
+
+static enum policy_fallback
+cli_pipe_fallback(const struct cli_pflow *pf, const struct tls_conn_info *info)
+{
+	/* Without an inspection entry the seeds' defaults hold: block. */
+	if (!pf->entry)
+		return POLICY_FALLBACK_BLOCK;
+	if (info->reason == TLS_REASON_KEY_TIMEOUT)
+		return pf->entry->key_timeout;
+	return pf->entry->undecryptable;
+}
+
+/* Applies the policy once the session's outcome is known. */
+static void
+cli_pipe_decide_session(struct cli_pipe *p, struct cli_pflow *pf, const struct tls_conn_info *info)
+{
+	enum policy_fallback fb;
+	bool ssl3 = info->version == 0x0300;
+	if (pf->session_decided)
+		return;
+	if (info->decrypted && !ssl3)
+		return; /* the rules decide */
+	if (!info->decrypted && info->reason == TLS_REASON_NONE)
+		return; /* not known yet */
+	pf->session_decided = true;
+	if (ssl3)
+		fb = pf->entry ? pf->entry->ssl3 : POLICY_FALLBACK_BLOCK;
+	else
+		fb = cli_pipe_fallback(pf, info);
+	if (fb == POLICY_FALLBACK_ALLOW) {
+		pf->tls_verdict = "allowed";
+	} else if (fb == POLICY_FALLBACK_DETECT || p->opt.policy->mode == POLICY_MODE_DETECT) {
+		pf->tls_verdict = "would_block";
+	} else {
+		pf->tls_verdict = "blocked";
+		p->blocked_sessions++;
+		cli_pipe_block(p, pf, CLI_VERDICT_RESET);
+	}
+}
+
+static void
+cli_pipe_on_plaintext(void *ctx, void *flow_ctx, enum tls_dir dir, const uint8_t *data, size_t len)
+{
+	struct cli_pipe *p = ctx;
+	struct cli_pflow *pf = flow_ctx;
+	if (pf->blocked)
+		return;
+	http_conn_feed(pf->http, (enum http_dir)dir, data, len, p->now);
+	cli_pipe_stream(p, pf, (enum http_dir)dir, data, len);
+}
+
+static void
+cli_pipe_on_tls_state(void *ctx, void *flow_ctx, const struct tls_conn_info *info)
+{
+	cli_pipe_decide_session(ctx, flow_ctx, info);
+}
+
+static void
+cli_pipe_on_open(void *ctx, struct net_flow *flow, const struct net_pkt *pkt)
+{
+	struct cli_pipe *p = ctx;
+	const struct policy *pol = p->opt.policy;
+	(void)pkt;
+	const struct policy_app_type *app = policy_app_for_port(pol, flow->srv_port);
+	if (!app)
+		return; /* not an inspected port: the flow passes untouched */
+	struct cli_pflow *pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return;
+	pf->flow = flow;
+	pf->app = app;
+	pf->app_idx = (uint32_t)(app - pol->app_types);
+	pf->entry = policy_tls_for(pol, NULL, &flow->srv, flow->srv_port);
+	pf->http = http_conn_new(p->he, pf, p->now);
+	if (p->dc[pf->app_idx])
+		pf->df = detect_flow_new(p->dc[pf->app_idx]);
+	if (!pf->http || (p->dc[pf->app_idx] && !pf->df)) {
+		if (pf->http)
+			http_conn_free(pf->http);
+		free(pf);
+		return;
+	}
+	p->inspected_flows++;
+	flow->app = pf;
+}
+
+/* TLS records start with a handshake (22) or alert (21) and major version 3. */
+static bool
+cli_pipe_looks_like_tls(const uint8_t *data, size_t len)
+{
+	return len >= 2 && (data[0] == 22 || data[0] == 21) && data[1] == 3;
+}
+
+static void
+cli_pipe_on_data(void *ctx, struct net_flow *flow, enum net_dir dir, const uint8_t *data,
+		 size_t len, uint64_t ts_usec)
+{
+	struct cli_pipe *p = ctx;
+	struct cli_pflow *pf = flow->app;
+	if (!pf)
+		return;
+	p->now = ts_usec;
+	if (pf->blocked) {
+		p->verdict = CLI_VERDICT_DROP;
+		return;
+	}
+	if (pf->kind == CLI_PFLOW_UNKNOWN) {
+		if (dir == NET_DIR_TO_SERVER && cli_pipe_looks_like_tls(data, len)) {
+			pf->kind = CLI_PFLOW_TLS;
+			pf->tls = tls_conn_new(p->te, pf, flow->midstream);
+			p->tls_sessions++;
+		} else {
+			pf->kind = CLI_PFLOW_PLAIN;
+			p->plain_flows++;
+		}
+	}
+	if (pf->kind == CLI_PFLOW_TLS) {
+		if (pf->tls)
+			tls_conn_feed(pf->tls, (enum tls_dir)dir, data, len);
+		return;
+	}
+	http_conn_feed(pf->http, (enum http_dir)dir, data, len, ts_usec);
+	cli_pipe_stream(p, pf, (enum http_dir)dir, data, len);
+}
+
+static void
+cli_pipe_on_gap(void *ctx, struct net_flow *flow, enum net_dir dir, uint64_t len, uint64_t ts_usec)
+{
+	struct cli_pflow *pf = flow->app;
+	(void)ctx;
+	(void)ts_usec;
+	if (!pf)
+		return;
+	if (pf->tls)
+		tls_conn_gap(pf->tls, (enum tls_dir)dir, len);
+	else
+		http_conn_gap(pf->http, (enum http_dir)dir, len);
+}
+
+/* Reports the session, ends the HTTP side and frees the flow's state. */
+static void
+cli_pflow_finish(struct cli_pipe *p, struct cli_pflow *pf)
+{
+	if (pf->tls) {
+		tls_conn_end(pf->tls);
+		const struct tls_conn_info *info = tls_conn_info(pf->tls);
+		cli_pipe_decide_session(p, pf, info);
+		if (p->opt.events && (p->opt.event_types & POLICY_EVENT_TLS) && info->is_tls &&
+		    !log_event_tls(p->opt.events, p->now, pf->flow, info,
+				   cli_key_source_names[info->key_source], pf->tls_verdict))
+			p->event_failures++;
+	}
+	if (!pf->blocked)
+		http_conn_end(pf->http, p->now);
+	http_conn_free(pf->http);
+	if (pf->tls)
+		tls_conn_free(pf->tls);
+	if (pf->df)
+		detect_flow_free(pf->df);
+	free(pf);
+}
+
+static void
+cli_pipe_on_close(void *ctx, struct net_flow *flow, enum net_close_reason why, uint64_t ts_usec)
+{
+	struct cli_pipe *p = ctx;
+	struct cli_pflow *pf = flow->app;
+	(void)why;
+	flow->app = NULL;
+	if (!pf)
+		return;
+	if (ts_usec > p->now)
+		p->now = ts_usec;
+	/* Key log secrets can come after the connection is over: the session outlives its flow. */
+	if (pf->tls && tls_conn_is_waiting(pf->tls)) {
+		pf->closed = *flow;
+		pf->closed.app = NULL;
+		pf->flow = &pf->closed;
+		pf->linger_next = p->lingering;
+		p->lingering = pf;
+		return;
+	}
+	cli_pflow_finish(p, pf);
+}
+
+void
+cli_pipe_sweep(struct cli_pipe *p, bool force)
+{
+	struct cli_pflow **link = &p->lingering;
+	while (*link) {
+		struct cli_pflow *pf = *link;
+		if (force || !tls_conn_is_waiting(pf->tls)) {
+			*link = pf->linger_next;
+			cli_pflow_finish(p, pf);
+		} else {
+			link = &pf->linger_next;
+		}
+	}
+}
+
+void
+cli_pipe_callbacks(struct cli_pipe *p, struct net_callbacks *out_net, struct tls_sink *out_tls)
+{
+	*out_net = (struct net_callbacks){ p, cli_pipe_on_open, cli_pipe_on_data, cli_pipe_on_gap,
+					   NULL, cli_pipe_on_close };
+	*out_tls = (struct tls_sink){ p, cli_pipe_on_plaintext, cli_pipe_on_tls_state };
+}

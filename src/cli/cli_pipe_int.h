@@ -1,0 +1,46 @@
+/* Shared inside the pipeline files: what it keeps per flow. */
+#ifndef TLSIPS_CLI_PIPE_INT_H
+#define TLSIPS_CLI_PIPE_INT_H
+
+#include "cli/cli_pipe.h"
+
+enum cli_pflow_kind {
+	CLI_PFLOW_UNKNOWN = 0,  /* no payload yet */
+	CLI_PFLOW_TLS,
+	CLI_PFLOW_PLAIN,
+};
+
+struct cli_pflow {
+	struct net_flow *flow;
+	uint32_t app_idx;                     /* index in policy->app_types */
+	const struct policy_app_type *app;
+	const struct policy_tls_entry *entry; /* TLS inspection entry covering the server, or NULL */
+	enum cli_pflow_kind kind;
+	struct tls_conn *tls;
+	struct http_conn *http;
+	struct detect_flow *df;
+	bool blocked;                         /* prevent: later packets are dropped */
+	bool session_decided;                 /* the policy looked at the TLS outcome */
+	const char *tls_verdict;              /* "blocked", "allowed", "would_block" or NULL */
+	/* After the TCP flow closed while its session waited for key log secrets: */
+	struct net_flow closed;
+	struct cli_pflow *linger_next;
+};
+
+extern const char *const cli_key_source_names[4];
+
+/* cli_pipe_flow.c: the net callbacks and the TLS sink. */
+void cli_pipe_callbacks(struct cli_pipe *p, struct net_callbacks *out_net,
+			struct tls_sink *out_tls);
+/* Finishes lingering sessions that got their keys or gave up (all of them if force). */
+void cli_pipe_sweep(struct cli_pipe *p, bool force);
+
+/* cli_pipe_http.c: the HTTP sink (rules, alerts, verdicts). */
+void cli_pipe_http_sink(struct cli_pipe *p, struct http_sink *out);
+/* Runs stream rules on a chunk of a flow's (decrypted) payload. */
+void cli_pipe_stream(struct cli_pipe *p, struct cli_pflow *pf, enum http_dir dir,
+		     const uint8_t *data, size_t len);
+/* Blocks the flow (prevent mode) with the packet's verdict; counts it once. */
+void cli_pipe_block(struct cli_pipe *p, struct cli_pflow *pf, enum cli_verdict v);
+
+#endif

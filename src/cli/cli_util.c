@@ -1,0 +1,71 @@
+/* Small things every subcommand needs: time, progress, crypto set-up. */
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include "capture/capture.h"
+#include "cli/cli.h"
+#include "tls/tls_cipher.h"
+#include "tls/tls_keystore.h"
+#include "tls/tls_secret.h"
+
+double
+cli_now_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void
+cli_progress(const struct capture_file *cf, double started)
+{
+	uint64_t off = capture_file_offset(cf), size = capture_file_size(cf);
+	double secs = cli_now_seconds() - started;
+	double mb = (double)off / 1e6;
+	if (size)
+		fprintf(stderr, "progress: %3.0f%% %.0f of %.0f MB, %.0f MB/s\n",
+			100.0 * (double)off / (double)size, mb, (double)size / 1e6,
+			secs > 0 ? mb / secs : 0.0);
+	else
+		fprintf(stderr, "progress: %.0f MB, %.0f MB/s\n", mb, secs > 0 ? mb / secs : 0.0);
+}
+
+void
+cli_crypto_init(void)
+{
+	/* Key material must never reach a core dump. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	tls_secmem_init(16u << 20);
+	if (!tls_cipher_providers_load())
+		fputs("tlsips: warning: OpenSSL legacy provider missing: RC4 and DES suites "
+		      "cannot be decrypted\n", stderr);
+}
+
+int
+cli_key_option(struct tls_keystore *ks, const char **pending, int ch, const char *arg)
+{
+	char err[512];
+	/* A key is loaded when the next option shows whether a pass file follows it. */
+	if (*pending && ch != 'p') {
+		if (tls_keystore_add_file(ks, *pending, NULL, err, sizeof(err)) != 0) {
+			fprintf(stderr, "tlsips: %s\n", err);
+			return -1;
+		}
+		*pending = NULL;
+	}
+	if (ch == 'k') {
+		*pending = arg;
+	} else if (ch == 'p') {
+		if (!*pending) {
+			fputs("tlsips: --pass-file must follow the -k it belongs to\n", stderr);
+			return -1;
+		}
+		if (tls_keystore_add_file(ks, *pending, arg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "tlsips: %s\n", err);
+			return -1;
+		}
+		*pending = NULL;
+	}
+	return 0;
+}
