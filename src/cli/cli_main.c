@@ -14,6 +14,8 @@ cli_usage(FILE *out)
 	      "            tlsips decrypt -r IN.pcap -w OUT.pcap -k KEY [--pass-file F]...\n"
 	      "  inspect   run the rules on the HTTP inside a capture (decrypting TLS), events out\n"
 	      "            tlsips inspect -r IN.pcap [-c CONFIG] [-k KEY]... [--rules FILE]...\n"
+	      "  check     validate a policy file, its rules and credentials\n"
+	      "            tlsips check -c CONFIG\n"
 	      "\n"
 	      "`tlsips <command> --help` describes a command's options.\n",
 	      out);
@@ -31,6 +33,8 @@ main(int argc, char **argv)
 		return cli_decrypt_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "inspect") == 0)
 		return cli_inspect_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cli_check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		cli_usage(stdout);
 		return CLI_EXIT_OK;
