@@ -154,6 +154,30 @@ size_t net_synth_tcp(const struct net_addr *src, const struct net_addr *dst, uin
 		     uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *payload,
 		     size_t len, uint8_t *out, size_t out_cap);
 
+/*
+ * The resets that end a connection inline, built from the segment being
+ * dropped (net_reset.c explains the sequence numbers). Each is a LINKTYPE_RAW
+ * IPv4/IPv6 + TCP packet; a length of 0 means "none needed".
+ */
+enum {
+	NET_RESET_MAX = 60, /* IPv6 header + TCP header, no options */
+};
+
+struct net_reset {
+	uint8_t to_sender[NET_RESET_MAX];   /* from the segment's receiver back to its sender */
+	size_t to_sender_len;
+	uint8_t to_receiver[NET_RESET_MAX]; /* on to the receiver, as if from the sender */
+	size_t to_receiver_len;
+};
+
+/*
+ * Fills out with the resets for pkt: toward the sender unless pkt carries
+ * RST; toward the receiver too when pkt carries ACK (a bare SYN left the
+ * receiver without state). Returns 0, or TLSIPS_EMALFORMED when pkt's two
+ * addresses are not both IPv4 or both IPv6.
+ */
+int net_reset_build(const struct net_pkt *pkt, struct net_reset *out);
+
 /* Formats an address for humans and JSON ("192.0.2.1", "2001:db8::1"). */
 void net_addr_format(const struct net_addr *a, char *out, size_t out_len);
 
