@@ -138,17 +138,9 @@ cli_inspect_policy(const struct cli_inspect_opts *o, struct policy *pol)
 	}
 	if (o->mode)
 		pol->mode = strcmp(o->mode, "detect") == 0 ? POLICY_MODE_DETECT : POLICY_MODE_PREVENT;
-	for (uint32_t i = 0; o->nrules && i < pol->n_app_types; i++) {
-		struct policy_app_type *app = &pol->app_types[i];
-		for (uint32_t j = 0; j < app->n_rule_files; j++)
-			free(app->rule_files[j]);
-		app->n_rule_files = 0;
-		for (unsigned j = 0; j < o->nrules; j++) {
-			if (!(app->rule_files[j] = strdup(o->rules[j])))
-				return CLI_EXIT_INPUT;
-			app->n_rule_files++;
-		}
-	}
+	for (uint32_t i = 0; o->nrules && i < pol->n_app_types; i++)
+		if (policy_app_set_rule_files(&pol->app_types[i], o->rules, o->nrules) != 0)
+			return CLI_EXIT_INPUT;
 	if (policy_build_rules(pol, stderr) != 0) {
 		fputs("tlsips: the rules could not be loaded\n", stderr);
 		return CLI_EXIT_USAGE;

@@ -150,6 +150,7 @@ struct detect_stats {
 	uint64_t inspections, prefilter_hits, candidates, verified, alerts, suppressed;
 	uint64_t pcre_calls, pcre_limit_hits, candidate_limit_hits;
 	uint64_t threshold_entries, threshold_evictions;
+	uint64_t verify_limit_hits;  /* rules given up on: backtracking over the step budget */
 };
 
 /* rs is borrowed and must outlive the context. */

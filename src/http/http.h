@@ -138,6 +138,9 @@ struct http_stats {
 	uint64_t anomalies[14];      /* per HTTP_ANOM_* bit, index = bit number */
 	uint64_t request_body_bytes, response_body_bytes;
 	uint64_t body_limit_hits, header_limit_hits, parse_errors;
+	uint64_t txn_evictions;      /* unanswered transactions that lost their buffers */
+	uint64_t pending_limit_hits; /* bytes waiting for the other direction over the limit */
+	uint64_t gaps;               /* http_conn_gap calls that stopped a direction */
 };
 
 struct http_engine;

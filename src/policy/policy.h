@@ -72,7 +72,9 @@ struct policy_app_type {
 	struct net_port_set ports;
 	bool monitor_responses;
 	uint32_t n_rule_files;
-	char *rule_files[POLICY_MAX_RULE_FILES]; /* owned; POLICY_BUILTIN_RULES for ours */
+	/* Owned (malloc), except the built-in rules: a pointer to the shared string
+	 * "builtin" of policy_default, which policy_fini leaves alone. */
+	char *rule_files[POLICY_MAX_RULE_FILES];
 	struct detect_ruleset *rules;            /* owned; NULL until policy_build_rules */
 	uint32_t line;
 };
@@ -169,8 +171,16 @@ struct policy {
  */
 void policy_default(struct policy *out);
 
-/* Reads a YAML policy; every problem goes to diag. 0 or TLSIPS_ECONFIG. */
+/*
+ * Reads a YAML policy; every problem goes to diag (NULL: only counted).
+ * Returns 0, TLSIPS_ECONFIG or TLSIPS_ENOMEM; on failure *out holds the
+ * defaults (nothing to free, but not to be used as the user's policy).
+ * Relative paths in the file are taken from the file's folder.
+ */
 int policy_load(struct policy *out, const char *path, FILE *diag);
+/* The same for a text in memory; name stands for the file (messages, relative paths). */
+int policy_load_mem(struct policy *out, const char *name, const char *text, size_t len,
+		    FILE *diag);
 
 /*
  * Loads and compiles each application type's rules (built-in text for
@@ -180,6 +190,9 @@ int policy_load(struct policy *out, const char *path, FILE *diag);
 int policy_build_rules(struct policy *p, FILE *diag);
 
 void policy_fini(struct policy *p);
+
+/* Replaces an application type's rule files (copied; "builtin" = ours). 0 or an error. */
+int policy_app_set_rule_files(struct policy_app_type *a, const char *const *files, uint32_t n);
 
 /* The application type whose port list holds the flow's server port, or NULL. */
 const struct policy_app_type *policy_app_for_port(const struct policy *p, uint16_t srv_port);
