@@ -15,6 +15,7 @@ struct tls_keystore;
 int cli_decrypt_main(int argc, char **argv);
 int cli_inspect_main(int argc, char **argv);
 int cli_check_main(int argc, char **argv);
+int cli_run_main(int argc, char **argv);
 
 /* cli_util.c: monotonic seconds, and a progress line for a capture file being read. */
 double cli_now_seconds(void);

@@ -234,7 +234,8 @@ cli_inspect_run(const struct cli_inspect_opts *o, struct policy *pol, struct tls
 	uint32_t types = pol->n_outputs ? pol->outputs[0].events : POLICY_EVENT_ALL;
 	if (o->http_events)
 		types |= POLICY_EVENT_HTTP;
-	struct cli_pipe_opts po = { pol, ks, keylog.kl ? &keylog : NULL, false, events, types };
+	struct cli_pipe_opts po = { .policy = pol, .keys = ks, .keylog = keylog.kl ? &keylog : NULL,
+				    .events = events, .event_types = types };
 	if ((exit_code = cli_pipe_init(&pipe, &po, err, sizeof(err))) != 0) {
 		fprintf(stderr, "tlsips: %s\n", err);
 		goto out;

@@ -16,6 +16,8 @@ cli_usage(FILE *out)
 	      "            tlsips inspect -r IN.pcap [-c CONFIG] [-k KEY]... [--rules FILE]...\n"
 	      "  check     validate a policy file, its rules and credentials\n"
 	      "            tlsips check -c CONFIG\n"
+	      "  run       the live engine: inline (NFQUEUE) or tap, as the policy says\n"
+	      "            tlsips run -c CONFIG\n"
 	      "\n"
 	      "`tlsips <command> --help` describes a command's options.\n",
 	      out);
@@ -35,6 +37,8 @@ main(int argc, char **argv)
 		return cli_inspect_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cli_check_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return cli_run_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		cli_usage(stdout);
 		return CLI_EXIT_OK;

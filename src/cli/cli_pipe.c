@@ -31,6 +31,7 @@ cli_pipe_init(struct cli_pipe *p, const struct cli_pipe_opts *o, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return CLI_EXIT_INPUT;
 	}
+	net_engine_set_segment_fn(p->ne, cli_pipe_on_segment);
 	for (uint32_t i = 0; i < pol->n_app_types; i++) {
 		const struct detect_ruleset *rs = pol->app_types[i].rules;
 		if (rs && !(p->dc[i] = detect_ctx_new(rs, &pol->limits.detect))) {
@@ -40,25 +41,74 @@ cli_pipe_init(struct cli_pipe *p, const struct cli_pipe_opts *o, char *err, size
 	}
 	if (o->keylog && o->keylog->kl)
 		cli_keys_attach(o->keylog, p->te, o->live);
+	if (o->hold && cli_hold_init(&p->hold, o->hold_max_pkts, o->hold_max_bytes,
+				     o->hold_max_per_flow) != 0) {
+		snprintf(err, errlen, "cannot set up the held-packet pool (%u packets)",
+			 o->hold_max_pkts);
+		return CLI_EXIT_INPUT;
+	}
 	return 0;
 }
 
 enum cli_verdict
 cli_pipe_packet(struct cli_pipe *p, const struct capture_pkt *cp)
 {
-	struct net_pkt np;
+	struct net_pkt *np = &p->cur;
 	p->packets++;
 	p->verdict = CLI_VERDICT_ACCEPT;
-	int rc = net_decode(cp->linktype, cp->data, cp->caplen, cp->wire_len, cp->ts_usec, &np);
+	p->cur_pf = NULL;
+	int rc = net_decode(cp->linktype, cp->data, cp->caplen, cp->wire_len, cp->ts_usec, np);
+	p->cur_ok = rc == 0;
 	if (rc != 0) {
 		net_engine_count_frame(p->ne, rc);
 	} else {
 		p->now = cp->ts_usec;
 		tls_engine_tick(p->te, cp->ts_usec);
-		net_engine_feed(p->ne, &np);
+		net_engine_feed(p->ne, np);
 	}
 	p->verdicts[p->verdict]++;
 	return p->verdict;
+}
+
+enum cli_verdict
+cli_pipe_packet_live(struct cli_pipe *p, const struct capture_pkt *cp, uint32_t id)
+{
+	enum cli_verdict v = cli_pipe_packet(p, cp);
+	if (v == CLI_VERDICT_ACCEPT && cli_pipe_hold_wanted(p, p->cur_pf)) {
+		p->verdicts[v]--;
+		v = cli_pipe_hold_take(p, p->cur_pf, id, cp->caplen);
+		p->verdicts[v]++;
+	}
+	if (p->holding)
+		cli_pipe_hold_settle(p);
+	return v;
+}
+
+const struct net_pkt *
+cli_pipe_current(const struct cli_pipe *p)
+{
+	return p->cur_ok ? &p->cur : NULL;
+}
+
+void
+cli_pipe_tick(struct cli_pipe *p, uint64_t now_usec)
+{
+	if (now_usec > p->now)
+		p->now = now_usec;
+	tls_engine_tick(p->te, now_usec);
+	cli_pipe_sweep(p, false);
+	if (p->holding)
+		cli_pipe_hold_settle(p);
+}
+
+void
+cli_pipe_keys_added(struct cli_pipe *p, const uint8_t client_random[32])
+{
+	p->cur_pf = NULL;
+	tls_engine_keys_added(p->te, client_random);
+	cli_pipe_sweep(p, false);
+	if (p->holding)
+		cli_pipe_hold_settle(p);
 }
 
 void
@@ -72,6 +122,12 @@ cli_pipe_finish(struct cli_pipe *p, const struct capture_file_stats *cap)
 	}
 	net_engine_finish(p->ne, p->now);
 	cli_pipe_sweep(p, true);
+	cli_pipe_stats(p, cap);
+}
+
+void
+cli_pipe_stats(struct cli_pipe *p, const struct capture_file_stats *cap)
+{
 	if (!p->opt.events || !(p->opt.event_types & POLICY_EVENT_STATS))
 		return;
 	struct log_stats_src st = {
@@ -118,4 +174,5 @@ cli_pipe_fini(struct cli_pipe *p)
 	p->ne = NULL;
 	p->he = NULL;
 	p->te = NULL;
+	cli_hold_fini(&p->hold);
 }

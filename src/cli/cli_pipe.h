@@ -13,6 +13,12 @@
  * the match gets DROP (RESET for reject and blocked sessions) and every
  * later packet of the flow DROP. Offline, the same decisions are only
  * reported ("action":"blocked").
+ *
+ * Live (`tlsips run`): with opts.hold, a packet of a session waiting for
+ * key log secrets, and every later packet of its flow, is held
+ * (CLI_VERDICT_HOLD from cli_pipe_packet_live) until the session can be
+ * judged, then released in order through opts.release (cli_hold.h).
+ * cli_pipe_reload swaps the policy, rules and keys between packets.
  */
 #ifndef TLSIPS_CLI_PIPE_H
 #define TLSIPS_CLI_PIPE_H
@@ -22,6 +28,7 @@
 #include <stdio.h>
 
 #include "capture/capture.h"
+#include "cli/cli_hold.h"
 #include "cli/cli_keys.h"
 #include "detect/detect.h"
 #include "http/http.h"
@@ -33,7 +40,15 @@ enum cli_verdict {
 	CLI_VERDICT_ACCEPT = 0,
 	CLI_VERDICT_DROP,       /* drop this packet */
 	CLI_VERDICT_RESET,      /* drop it and reset the connection toward both ends */
+	CLI_VERDICT_HOLD,       /* live only: the pipe keeps it; opts.release decides later */
 };
+
+/*
+ * A held packet's verdict (accept, drop, or reset: drop and reset the
+ * connection built from hdr). Called from inside cli_pipe_* calls.
+ */
+typedef void (*cli_pipe_release_fn)(void *ctx, uint32_t id, enum cli_verdict v,
+				    const struct net_pkt *hdr);
 
 enum { CLI_PIPE_RULE_COUNTS = 1024 };
 
@@ -44,6 +59,12 @@ struct cli_pipe_opts {
 	bool live;                  /* key log secrets may still arrive */
 	FILE *events;               /* borrowed; NULL: no events */
 	uint32_t event_types;       /* POLICY_EVENT_* */
+	/* Live inline key log mode: hold packets of waiting sessions (cli_hold.h bounds). */
+	bool hold;
+	uint32_t hold_max_pkts, hold_max_per_flow;
+	uint64_t hold_max_bytes;
+	cli_pipe_release_fn release;
+	void *release_ctx;
 };
 
 /* Alerts per rule, for the summary. */
@@ -62,10 +83,18 @@ struct cli_pipe {
 	uint64_t now;               /* capture time of the packet being processed */
 	enum cli_verdict verdict;   /* for the packet being processed */
 	struct cli_pflow *lingering;/* closed flows whose sessions wait for key log secrets */
+	struct cli_pflow *all;      /* every inspected flow, lingering ones too (reload re-points them) */
+	struct cli_pflow *holding;  /* flows with held packets */
+	struct cli_pflow *cur_pf;   /* flow of the packet being processed, or NULL */
+	struct net_pkt cur;         /* the packet being processed, when cur_ok (views into it) */
+	bool cur_ok;
+	struct cli_hold hold;
+	uint64_t hold_overflows;    /* flows that hit a hold bound: key_timeout fallback applied */
+	uint64_t reloads;
 	/* Counters for the summary and the stats event. */
 	uint64_t packets, inspected_flows, tls_sessions, plain_flows, txns;
 	uint64_t alerts, blocked_flows, blocked_sessions, event_failures;
-	uint64_t verdicts[3];
+	uint64_t verdicts[4];
 	struct cli_rule_count rule_counts[CLI_PIPE_RULE_COUNTS];
 	uint32_t n_rule_counts;
 	uint64_t rule_counts_full;  /* alerts of rules that found the table full */
@@ -75,6 +104,30 @@ struct cli_pipe {
 int cli_pipe_init(struct cli_pipe *p, const struct cli_pipe_opts *o, char *err, size_t errlen);
 /* Decodes and inspects one captured packet; returns its verdict. */
 enum cli_verdict cli_pipe_packet(struct cli_pipe *p, const struct capture_pkt *cp);
+/*
+ * Live: the same with the packet's queue id; CLI_VERDICT_HOLD means the pipe
+ * took the packet (its verdict comes through opts.release). Also releases
+ * what other flows held once they can be judged.
+ */
+enum cli_verdict cli_pipe_packet_live(struct cli_pipe *p, const struct capture_pkt *cp, uint32_t id);
+/* The decoded packet being processed (for resets), or NULL if it was not TCP. */
+const struct net_pkt *cli_pipe_current(const struct cli_pipe *p);
+/* Live: time moves on without packets (key waits time out, held packets released). */
+void cli_pipe_tick(struct cli_pipe *p, uint64_t now_usec);
+/* Live: key log secrets for client_random arrived: waiting sessions resume. */
+void cli_pipe_keys_added(struct cli_pipe *p, const uint8_t client_random[32]);
+/*
+ * Swaps in another policy (rules built) and key store, both borrowed, between
+ * packets. Every flow gets a fresh detection state for its new application
+ * type: flowbits, thresholds and per-flow rule state start over. A flow
+ * whose port no application type covers any more passes uninspected from
+ * then on. The limits of the engines (net, tls, http) stay those of init.
+ * Returns 0, or an exit code with a message in err (the old policy stays).
+ */
+int cli_pipe_reload(struct cli_pipe *p, struct policy *pol, struct tls_keystore *keys,
+		    uint32_t event_types, char *err, size_t errlen);
+/* Writes a `stats` event now (periodic stats); cap may be NULL. */
+void cli_pipe_stats(struct cli_pipe *p, const struct capture_file_stats *cap);
 /* End of input: finishes every flow and writes the closing stats event. */
 void cli_pipe_finish(struct cli_pipe *p, const struct capture_file_stats *cap);
 /* The closing summary on out: flows, TLS sessions by outcome, transactions, alerts by rule. */

@@ -54,7 +54,7 @@ cli_pipe_on_plaintext(void *ctx, void *flow_ctx, enum tls_dir dir, const uint8_t
 {
 	struct cli_pipe *p = ctx;
 	struct cli_pflow *pf = flow_ctx;
-	if (pf->blocked)
+	if (pf->blocked || !pf->app)
 		return;
 	http_conn_feed(pf->http, (enum http_dir)dir, data, len, p->now);
 	cli_pipe_stream(p, pf, (enum http_dir)dir, data, len);
@@ -93,6 +93,28 @@ cli_pipe_on_open(void *ctx, struct net_flow *flow, const struct net_pkt *pkt)
 	}
 	p->inspected_flows++;
 	flow->app = pf;
+	cli_hold_list_init(&pf->held);
+	pf->all_next = p->all;
+	if (p->all)
+		p->all->all_prev = pf;
+	p->all = pf;
+}
+
+/* Every segment of a flow: the verdict follows the flow even when no byte is new. */
+void
+cli_pipe_on_segment(void *ctx, struct net_flow *flow, enum net_dir dir, const struct net_pkt *pkt)
+{
+	struct cli_pipe *p = ctx;
+	struct cli_pflow *pf = flow->app;
+	(void)dir;
+	p->cur_pf = pf;
+	/*
+	 * Retransmissions of a blocked flow carry bytes reassembly already has
+	 * (never on_data again), yet the receiver never got them: drop them.
+	 * Resets pass: they end the connection, ours included.
+	 */
+	if (pf && pf->blocked && !(pkt->flags & NET_TCP_RST) && p->verdict < CLI_VERDICT_DROP)
+		p->verdict = CLI_VERDICT_DROP;
 }
 
 /* TLS records start with a handshake (22) or alert (21) and major version 3. */
@@ -115,6 +137,8 @@ cli_pipe_on_data(void *ctx, struct net_flow *flow, enum net_dir dir, const uint8
 		p->verdict = CLI_VERDICT_DROP;
 		return;
 	}
+	if (!pf->app)
+		return; /* a reload took the port out of every application type */
 	if (pf->kind == CLI_PFLOW_UNKNOWN) {
 		if (dir == NET_DIR_TO_SERVER && cli_pipe_looks_like_tls(data, len)) {
 			pf->kind = CLI_PFLOW_TLS;
@@ -161,6 +185,16 @@ cli_pflow_finish(struct cli_pipe *p, struct cli_pflow *pf)
 				   cli_key_source_names[info->key_source], pf->tls_verdict))
 			p->event_failures++;
 	}
+	/* Packets held for the session get their verdict now that its fate is known. */
+	cli_pipe_hold_flush(p, pf);
+	if (p->cur_pf == pf)
+		p->cur_pf = NULL;
+	if (pf->all_prev)
+		pf->all_prev->all_next = pf->all_next;
+	else
+		p->all = pf->all_next;
+	if (pf->all_next)
+		pf->all_next->all_prev = pf->all_prev;
 	if (!pf->blocked)
 		http_conn_end(pf->http, p->now);
 	http_conn_free(pf->http);

@@ -98,7 +98,7 @@ static void
 cli_pipe_inspect_txn(struct cli_pipe *p, struct cli_pflow *pf, const struct http_txn *txn,
 		     enum http_dir point)
 {
-	struct detect_ctx *dc = p->dc[pf->app_idx];
+	struct detect_ctx *dc = pf->app ? p->dc[pf->app_idx] : NULL;
 	if (!dc || pf->blocked)
 		return;
 	bool to_client = point == HTTP_DIR_RESPONSE;
@@ -123,7 +123,7 @@ cli_pipe_on_response(void *ctx, void *flow_ctx, const struct http_txn *txn)
 {
 	struct cli_pipe *p = ctx;
 	struct cli_pflow *pf = flow_ctx;
-	if (pf->app->monitor_responses)
+	if (pf->app && pf->app->monitor_responses)
 		cli_pipe_inspect_txn(p, pf, txn, HTTP_DIR_RESPONSE);
 	if (p->opt.events && (p->opt.event_types & POLICY_EVENT_HTTP) &&
 	    !log_event_http(p->opt.events, p->now, pf->flow, txn,
@@ -135,7 +135,7 @@ void
 cli_pipe_stream(struct cli_pipe *p, struct cli_pflow *pf, enum http_dir dir, const uint8_t *data,
 		size_t len)
 {
-	struct detect_ctx *dc = p->dc[pf->app_idx];
+	struct detect_ctx *dc = pf->app ? p->dc[pf->app_idx] : NULL;
 	bool to_client = dir == HTTP_DIR_RESPONSE;
 	if (!dc || pf->blocked || (to_client && !pf->app->monitor_responses))
 		return;

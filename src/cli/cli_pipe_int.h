@@ -25,6 +25,10 @@ struct cli_pflow {
 	/* After the TCP flow closed while its session waited for key log secrets: */
 	struct net_flow closed;
 	struct cli_pflow *linger_next;
+	struct cli_pflow *all_prev, *all_next;   /* p->all */
+	struct cli_pflow *hold_prev, *hold_next; /* p->holding, while held.n > 0 */
+	struct cli_hold_list held;
+	bool no_hold;                 /* a hold bound was hit and the policy let it pass */
 };
 
 extern const char *const cli_key_source_names[4];
@@ -32,6 +36,8 @@ extern const char *const cli_key_source_names[4];
 /* cli_pipe_flow.c: the net callbacks and the TLS sink. */
 void cli_pipe_callbacks(struct cli_pipe *p, struct net_callbacks *out_net,
 			struct tls_sink *out_tls);
+/* Set on the net engine: every segment of a flow (blocked flows drop retransmissions). */
+void cli_pipe_on_segment(void *ctx, struct net_flow *flow, enum net_dir dir, const struct net_pkt *pkt);
 /* Finishes lingering sessions that got their keys or gave up (all of them if force). */
 void cli_pipe_sweep(struct cli_pipe *p, bool force);
 
@@ -42,5 +48,15 @@ void cli_pipe_stream(struct cli_pipe *p, struct cli_pflow *pf, enum http_dir dir
 		     const uint8_t *data, size_t len);
 /* Blocks the flow (prevent mode) with the packet's verdict; counts it once. */
 void cli_pipe_block(struct cli_pipe *p, struct cli_pflow *pf, enum cli_verdict v);
+
+/* cli_pipe_hold.c: held packets (live key log mode). */
+/* Whether the current packet must be held: its flow waits for secrets or already holds. */
+bool cli_pipe_hold_wanted(const struct cli_pipe *p, const struct cli_pflow *pf);
+/* Takes the current packet; on a bound, applies key_timeout and returns the verdict to give. */
+enum cli_verdict cli_pipe_hold_take(struct cli_pipe *p, struct cli_pflow *pf, uint32_t id,
+				    uint32_t bytes);
+/* Releases the held packets of flows that can be judged now (all of pf's if force). */
+void cli_pipe_hold_settle(struct cli_pipe *p);
+void cli_pipe_hold_flush(struct cli_pipe *p, struct cli_pflow *pf);
 
 #endif

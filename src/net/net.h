@@ -131,6 +131,14 @@ struct net_stats {
 struct net_engine;
 
 struct net_engine *net_engine_new(const struct net_limits *limits, const struct net_callbacks *cb);
+/*
+ * Optional: fn sees every segment of a flow (ctx of the callbacks), after
+ * on_open and before reassembly, retransmissions that deliver nothing
+ * included, so a verdict can follow the flow.
+ */
+typedef void (*net_segment_fn)(void *ctx, struct net_flow *flow, enum net_dir dir,
+			       const struct net_pkt *pkt);
+void net_engine_set_segment_fn(struct net_engine *ne, net_segment_fn fn);
 /* Runs one decoded segment through the flow table and reassembly. */
 void net_engine_feed(struct net_engine *ne, const struct net_pkt *pkt);
 /*

@@ -311,7 +311,16 @@ net_engine_feed(struct net_engine *ne, const struct net_pkt *p)
 	}
 	if (p->ts_usec > e->flow.last_ts)
 		e->flow.last_ts = p->ts_usec;
-	net_engine_segment(ne, e, src_a == e->cli_is_a ? NET_DIR_TO_SERVER : NET_DIR_TO_CLIENT, p);
+	enum net_dir dir = src_a == e->cli_is_a ? NET_DIR_TO_SERVER : NET_DIR_TO_CLIENT;
+	if (ne->on_segment != NULL)
+		ne->on_segment(ne->cb.ctx, &e->flow, dir, p);
+	net_engine_segment(ne, e, dir, p);
+}
+
+void
+net_engine_set_segment_fn(struct net_engine *ne, net_segment_fn fn)
+{
+	ne->on_segment = fn;
 }
 
 void

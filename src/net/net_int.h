@@ -81,6 +81,7 @@ net_entry_of(struct net_flow *f)
 struct net_engine {
 	struct net_limits lim;
 	struct net_callbacks cb;
+	net_segment_fn on_segment; /* optional, NULL */
 	struct net_stats stats;
 	struct limit ooo_total; /* queued bytes of all flows */
 	struct net_entry **buckets;

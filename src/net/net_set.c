@@ -176,7 +176,7 @@ net_set_ip_atom(struct net_set_ps *p, const char *s, size_t len, bool neg)
 		return net_set_fail(p, "bad address '%.*s'", (int)(alen > 60 ? 60 : alen), s);
 	memcpy(r.hi, r.lo, 16);
 	if (slash) {
-		unsigned bits;
+		unsigned bits = 0;
 		if (net_set_ip_prefix(p, r.family, slash + 1, len - alen - 1, &bits) != 0)
 			return TLSIPS_ECONFIG;
 		net_set_ip_mask(&r, bits);

@@ -121,6 +121,9 @@ struct tls_engine *tls_engine_new(const struct tls_limits *limits, struct tls_ke
 void tls_engine_free(struct tls_engine *te);
 const struct tls_stats *tls_engine_stats(const struct tls_engine *te);
 
+/* Reload: later key lookups use keys (borrowed; the old store may be freed after this). */
+void tls_engine_set_keystore(struct tls_engine *te, struct tls_keystore *keys);
+
 struct tls_keylog;
 /*
  * Key log mode: sessions look their secrets up in kl (borrowed). live: more
@@ -148,6 +151,13 @@ void tls_conn_end(struct tls_conn *c);
 const struct tls_conn_info *tls_conn_info(const struct tls_conn *c);
 /* Key log mode: the connection waits for secrets (its end would give it up). */
 bool tls_conn_is_waiting(const struct tls_conn *c);
+/*
+ * Inline key log mode: the bytes the connection holds while it waits hold
+ * application data. Handshake bytes may pass uninspected — the server logs
+ * its secrets only once it has read them (the client's key exchange in TLS
+ * 1.2, the client's Finished in TLS 1.3), so holding them would deadlock.
+ */
+bool tls_conn_holds_app_data(const struct tls_conn *c);
 /* Counts the connection's outcome in the engine stats, wipes its keys, frees it. */
 void tls_conn_free(struct tls_conn *c);
 

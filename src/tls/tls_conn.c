@@ -64,6 +64,12 @@ tls_engine_new(const struct tls_limits *limits, struct tls_keystore *keys,
 }
 
 void
+tls_engine_set_keystore(struct tls_engine *te, struct tls_keystore *keys)
+{
+	te->keys = keys;
+}
+
+void
 tls_engine_free(struct tls_engine *te)
 {
 	if (!te)
@@ -182,6 +188,45 @@ bool
 tls_conn_is_waiting(const struct tls_conn *c)
 {
 	return c->waiting;
+}
+
+/* Application data records (type 23) among held bytes, which start at a record. */
+static unsigned
+tls_conn_held_app_records(const struct buf *held)
+{
+	const uint8_t *p = buf_data(held);
+	size_t left = buf_len(held);
+	unsigned n = 0;
+	while (left >= TLS_RECORD_HEADER) {
+		size_t body = (size_t)p[3] << 8 | p[4];
+		n += p[0] == TLS_CT_APPLICATION_DATA;
+		if (left - TLS_RECORD_HEADER < body)
+			break;
+		p += TLS_RECORD_HEADER + body;
+		left -= TLS_RECORD_HEADER + body;
+	}
+	return n;
+}
+
+bool
+tls_conn_holds_app_data(const struct tls_conn *c)
+{
+	if (!c->waiting)
+		return false;
+	for (int d = 0; d < 2; d++) {
+		unsigned n = tls_conn_held_app_records(&c->half[d].held);
+		if (!n)
+			continue;
+		if (!c->tls13)
+			return true; /* up to TLS 1.2 handshake records are type 22 */
+		/* TLS 1.3 hides the type: after its Finished a direction sends data... */
+		if (c->hs && c->hs->finished_seen[d])
+			return true;
+		/* ...and before it, the client's first protected record is its Finished. */
+		if (d == TLS_DIR_CLIENT && n > 1)
+			return true;
+	}
+	return false;
 }
 
 void

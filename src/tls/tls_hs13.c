@@ -68,33 +68,64 @@ tls_hs13_install(struct tls_conn *c, enum tls_dir dir, enum tls13_secret which)
 	return true;
 }
 
-/* Copies the secrets out of the key log; false while some are missing. */
+/*
+ * One secret out of the key log into k13; false if it is missing or has
+ * another hash's length (then it cannot belong to this suite).
+ */
+static bool
+tls_hs13_take_one(struct tls_conn *c, enum tls13_secret i, size_t want)
+{
+	size_t len = 0;
+	return tls_keylog_find(c->te->keylog, c->hs->client_random, tls_hs13_labels[i],
+			       c->k13->secret[i], &len) && len == want;
+}
+
+/* When every secret is in k13, the key log's copy goes (it lives here now). */
+static void
+tls_hs13_forget_if_done(struct tls_conn *c)
+{
+	if (c->k13->have_app[TLS_DIR_CLIENT] && c->k13->have_app[TLS_DIR_SERVER])
+		tls_keylog_forget(c->te->keylog, c->hs->client_random);
+}
+
+/*
+ * Copies the secrets out of the key log; false while the handshake secrets
+ * are missing. The traffic secrets may come later: an OpenSSL server logs
+ * the client's only once it has read the client's Finished, which an inline
+ * tlsips must have let through — so each direction waits for its own at its
+ * Finished (tls_hs13_finished), not here.
+ */
 static bool
 tls_hs13_take_secrets(struct tls_conn *c)
 {
-	struct tls_engine *te = c->te;
-	const uint8_t *cr = c->hs->client_random;
-	unsigned have = tls_keylog_labels(te->keylog, cr);
-	for (int i = TLS13_CLIENT_HS; i <= TLS13_SERVER_APP; i++)
-		if (!(have & TLS_KEYLOG_BIT(tls_hs13_labels[i])))
-			return false;
+	unsigned have = tls_keylog_labels(c->te->keylog, c->hs->client_random);
+	if (!(have & TLS_KEYLOG_BIT(tls_hs13_labels[TLS13_CLIENT_HS])) ||
+	    !(have & TLS_KEYLOG_BIT(tls_hs13_labels[TLS13_SERVER_HS])))
+		return false;
 	if (!c->k13 && !(c->k13 = tls_secmem_alloc(sizeof(*c->k13))))
 		return false;
 	size_t want = EVP_MD_get_size(EVP_get_digestbyname(c->info.suite->prf_md));
-	for (int i = 0; i < TLS13_SECRET_COUNT; i++) {
-		size_t len = 0;
-		bool found = tls_keylog_find(te->keylog, cr, tls_hs13_labels[i], c->k13->secret[i],
-					     &len);
-		if (i == TLS13_CLIENT_EARLY) {
-			c->k13->have_early = found && len == want;
-			continue;
-		}
-		/* A secret of another hash's length cannot belong to this suite. */
-		if (!found || len != want)
-			return false;
-	}
+	if (!tls_hs13_take_one(c, TLS13_CLIENT_HS, want) || !tls_hs13_take_one(c, TLS13_SERVER_HS, want))
+		return false;
+	c->k13->have_early = tls_hs13_take_one(c, TLS13_CLIENT_EARLY, want);
+	c->k13->have_app[TLS_DIR_CLIENT] = tls_hs13_take_one(c, TLS13_CLIENT_APP, want);
+	c->k13->have_app[TLS_DIR_SERVER] = tls_hs13_take_one(c, TLS13_SERVER_APP, want);
 	c->k13->len = (uint8_t)want;
-	tls_keylog_forget(te->keylog, cr);
+	tls_hs13_forget_if_done(c);
+	return true;
+}
+
+/* The traffic secret of dir, from k13 or (late) from the key log. */
+static bool
+tls_hs13_take_app(struct tls_conn *c, enum tls_dir dir)
+{
+	enum tls13_secret which = dir == TLS_DIR_CLIENT ? TLS13_CLIENT_APP : TLS13_SERVER_APP;
+	if (!c->k13->have_app[dir]) {
+		if (!tls_hs13_take_one(c, which, c->k13->len))
+			return false;
+		c->k13->have_app[dir] = true;
+		tls_hs13_forget_if_done(c);
+	}
 	return true;
 }
 
@@ -225,20 +256,79 @@ tls_hs13_encrypted_extensions(struct tls_conn *c, struct rd *body)
 		tls_conn_fail_both(c, TLS_REASON_MALFORMED);
 }
 
+/* Both Finished seen and both traffic keys in place: the handshake state goes. */
+static void
+tls_hs13_maybe_done(struct tls_conn *c)
+{
+	struct tls_hs *hs = c->hs;
+	if (hs->finished_seen[TLS_DIR_CLIENT] && hs->finished_seen[TLS_DIR_SERVER] &&
+	    !hs->app_pending[TLS_DIR_CLIENT] && !hs->app_pending[TLS_DIR_SERVER] && !c->waiting) {
+		tls_hs_free(hs);
+		c->hs = NULL;
+	}
+}
+
 static void
 tls_hs13_finished(struct tls_conn *c, enum tls_dir dir)
 {
 	struct tls_hs *hs = c->hs;
 	enum tls13_secret app = dir == TLS_DIR_CLIENT ? TLS13_CLIENT_APP : TLS13_SERVER_APP;
-	if (!hs || hs->finished_seen[dir] || !tls_hs13_install(c, dir, app)) {
+	if (!hs || hs->finished_seen[dir] || !c->k13) {
 		tls_conn_fail(c, dir, TLS_REASON_MALFORMED);
 		return;
 	}
 	hs->finished_seen[dir] = true;
-	if (hs->finished_seen[TLS_DIR_CLIENT] && hs->finished_seen[TLS_DIR_SERVER]) {
-		tls_hs_free(hs);
-		c->hs = NULL;
+	if (!tls_hs13_take_app(c, dir)) {
+		if (!c->te->keylog_live) {
+			tls_conn_fail(c, dir, TLS_REASON_NO_KEYLOG_ENTRY);
+			return;
+		}
+		/* The rest of this direction waits for its traffic secret. */
+		hs->app_pending[dir] = true;
+		hs->keys_pending = true;
+		c->half[dir].awaiting = true;
+		tls_wait_add(c);
+		return;
 	}
+	if (!tls_hs13_install(c, dir, app)) {
+		tls_conn_fail(c, dir, TLS_REASON_MALFORMED);
+		return;
+	}
+	tls_hs13_maybe_done(c);
+}
+
+/*
+ * A key log line arrived for a session waiting at its Finished: directions
+ * whose traffic secret is now there switch keys and replay what they held.
+ * Returns false while some direction still waits.
+ */
+bool
+tls_hs13_app_arrived(struct tls_conn *c)
+{
+	struct tls_hs *hs = c->hs;
+	bool ready[2] = { false, false };
+	for (int d = 0; d < 2; d++) {
+		if (!hs->app_pending[d] || !tls_hs13_take_app(c, (enum tls_dir)d))
+			continue;
+		enum tls13_secret app = d == TLS_DIR_CLIENT ? TLS13_CLIENT_APP : TLS13_SERVER_APP;
+		if (!tls_hs13_install(c, (enum tls_dir)d, app)) {
+			tls_conn_fail(c, (enum tls_dir)d, TLS_REASON_MALFORMED);
+			continue;
+		}
+		hs->app_pending[d] = false;
+		ready[d] = true;
+	}
+	bool still = hs->app_pending[0] || hs->app_pending[1];
+	hs->keys_pending = still;
+	if (still)
+		tls_wait_add(c);
+	/* Replaying may end the handshake (and free hs): nothing of hs after this. */
+	for (int d = 0; d < 2; d++)
+		if (ready[d])
+			tls_keys_release(c, (enum tls_dir)d);
+	if (!still && c->hs)
+		tls_hs13_maybe_done(c);
+	return !still;
 }
 
 void

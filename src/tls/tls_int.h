@@ -68,8 +68,9 @@ enum tls13_secret {
 
 struct tls13_keys {
 	uint8_t secret[TLS13_SECRET_COUNT][48];
-	uint8_t len;       /* hash length of the suite: 32 or 48 */
+	uint8_t len;       /* hash length of the suite: 32 or 48; 0 until the handshake secrets */
 	bool have_early;
+	bool have_app[2];  /* *_TRAFFIC_SECRET_0 per direction (enum tls_dir) */
 };
 
 enum { TLS_SESSION_ID_MAX = 32, TLS_CACHE_KEY_LEN = 32 };
@@ -93,6 +94,7 @@ struct tls_hs {
 	bool have_master;
 	bool ccs_seen[2];
 	bool finished_seen[2];
+	bool app_pending[2];                    /* TLS 1.3: Finished seen, its traffic secret not yet */
 	uint16_t version;
 	const struct tls_suite *suite;
 	const struct tls_server_key *key;       /* matched from the Certificate; NULL if none */
@@ -194,6 +196,8 @@ void tls_hs13_server_hello(struct tls_conn *c);
 void tls_hs13_message(struct tls_conn *c, enum tls_dir dir, uint8_t type, struct rd *body);
 /* The acquire contract above; installs both handshake ciphers. */
 int tls_hs13_acquire(struct tls_conn *c);
+/* Traffic secrets arrived for a session waiting at a Finished; false while one still waits. */
+bool tls_hs13_app_arrived(struct tls_conn *c);
 /* A record of dir did not open: true if it was early data to skip, or opened with the next keys. */
 bool tls_hs13_recover(struct tls_conn *c, enum tls_dir dir, uint8_t type, uint16_t version,
 		      const uint8_t *in, size_t len, size_t *out_len, uint8_t *out_type);

@@ -194,8 +194,13 @@ tls_keys_arrived(struct tls_conn *c)
 	if (!hs || !hs->keys_pending)
 		return;
 	c->te->stats.key_arrived_late++;
+	if (c->tls13 && c->k13 && c->k13->len) {
+		/* Handshake keys in place: a direction waits at its Finished. */
+		tls_hs13_app_arrived(c);
+		return;
+	}
 	if (c->tls13) {
-		/* Each secret arrives on its own line: wait until all are there. */
+		/* Each secret arrives on its own line: wait for the handshake ones. */
 		int rc = tls_hs13_acquire(c);
 		if (rc == TLSIPS_AGAIN)
 			return;

@@ -247,6 +247,90 @@ test_secrets_after_the_records(void **state)
 	tp_trace_fini(&t);
 }
 
+/* Adds the lines of the trace's key log whose label is (or is not) label. */
+static void
+add_lines(struct fixture *f, const struct tp_trace *t, const char *label, bool matching)
+{
+	struct tls_keylog_src src = { "test", 0 };
+	for (const char *line = t->keylog; *line;) {
+		const char *nl = strchr(line, '\n');
+		bool is = strncmp(line, label, strlen(label)) == 0 && line[strlen(label)] == ' ';
+		if (is == matching) {
+			uint8_t cr[32];
+			tls_keylog_add_text(f->kl, &src, line, (size_t)(nl - line + 1), true, 0);
+			assert_int_equal(num_parse_hex(strchr(line, ' ') + 1, 64, cr, 32), 0);
+			tls_engine_keys_added(f->te, cr);
+		}
+		line = nl + 1;
+	}
+}
+
+/*
+ * Inline order: an OpenSSL server logs CLIENT_TRAFFIC_SECRET_0 only after it
+ * has read the client's Finished. The session must get past that Finished
+ * with the handshake secrets alone and say that it holds no application
+ * data (so an inline tlsips lets the Finished through), then hold the
+ * request until the client's traffic secret comes.
+ */
+static void
+test_client_traffic_secret_after_finished(void **state)
+{
+	(void)state;
+	struct tp_options o = { "TLS_AES_256_GCM_SHA384", TLS1_3_VERSION, false, false, false, false, false };
+	struct tp_trace t;
+	struct fixture f;
+	make_session(&t, &o, false, NULL);
+	fixture_init(&f, true);
+	add_lines(&f, &t, "CLIENT_TRAFFIC_SECRET_0", false);
+	struct tls_conn *c = tls_conn_new(f.te, NULL, false);
+	int client_chunks_waiting = 0;
+	for (size_t i = 0; i < t.nchunks; i++) {
+		tls_conn_feed(c, (enum tls_dir)t.chunks[i].dir, t.bytes + t.chunks[i].off,
+			      t.chunks[i].len);
+		if (t.chunks[i].dir != TLS_DIR_CLIENT || !tls_conn_is_waiting(c))
+			continue;
+		/* The first waiting client chunk is the Finished; the next is the request. */
+		assert_int_equal(tls_conn_holds_app_data(c), client_chunks_waiting > 0);
+		client_chunks_waiting++;
+	}
+	assert_true(client_chunks_waiting >= 2); /* Finished, request (and close_notify) */
+	assert_true(tls_conn_is_waiting(c));
+	assert_int_equal(f.got.len[TLS_DIR_CLIENT], 0);
+	assert_int_equal(f.got.len[TLS_DIR_SERVER], t.sent_len[TLS_DIR_SERVER]); /* not held */
+	add_lines(&f, &t, "CLIENT_TRAFFIC_SECRET_0", true);
+	assert_false(tls_conn_is_waiting(c));
+	assert_false(tls_conn_holds_app_data(c));
+	tls_conn_end(c);
+	assert_true(tls_conn_info(c)->decrypted);
+	assert_int_equal(tls_conn_info(c)->reason, TLS_REASON_NONE);
+	assert_plaintext(&f, &t);
+	assert_int_equal(tls_keylog_stats(f.kl)->entries, 0);
+	tls_conn_free(c);
+	fixture_fini(&f);
+	tp_trace_fini(&t);
+}
+
+/* Offline, a key log without a direction's traffic secret stops that direction only. */
+static void
+test_missing_traffic_secret_offline(void **state)
+{
+	(void)state;
+	struct tp_options o = { "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION, false, false, false, false, false };
+	struct tp_trace t;
+	struct fixture f;
+	make_session(&t, &o, false, NULL);
+	fixture_init(&f, false);
+	add_lines(&f, &t, "CLIENT_TRAFFIC_SECRET_0", false);
+	struct tls_conn *c = feed_all(&f, &t);
+	tls_conn_end(c);
+	assert_int_equal(tls_conn_info(c)->reason, TLS_REASON_NO_KEYLOG_ENTRY);
+	assert_int_equal(f.got.len[TLS_DIR_CLIENT], 0);
+	assert_int_equal(f.got.len[TLS_DIR_SERVER], t.sent_len[TLS_DIR_SERVER]);
+	tls_conn_free(c);
+	fixture_fini(&f);
+	tp_trace_fini(&t);
+}
+
 static void
 test_without_key_log_tls13_is_unsupported(void **state)
 {
@@ -279,6 +363,8 @@ main(void)
 		cmocka_unit_test(test_psk_resumption),
 		cmocka_unit_test(test_zero_rtt_early_data),
 		cmocka_unit_test(test_secrets_after_the_records),
+		cmocka_unit_test(test_client_traffic_secret_after_finished),
+		cmocka_unit_test(test_missing_traffic_secret_offline),
 		cmocka_unit_test(test_without_key_log_tls13_is_unsupported),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
