@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tlsips demo: make a real TLS capture and decrypt it.
+# The tlsips demo: make a real TLS capture, decrypt it, inspect it.
 #
 #   bash scripts/demo.sh
 #
@@ -10,7 +10,10 @@
 # request, and runs
 #     build/tlsips decrypt -r capture.pcap -k server.key -w plain.pcap
 # printing tlsips' report and the HTTP request it recovered, as tshark reads
-# it from plain.pcap. Needs root (tcpdump on lo). Set DEMO_KEEP=1 to keep the
+# it from plain.pcap. Then a second client sends an SQL injection over TLS and
+#     build/tlsips inspect -r capture.pcap -k server.key
+# runs the built-in defaults ("Web Server Common" on 80, 443, 8080, 8443,
+# built-in rules, prevent mode) and prints the alert. Needs root (tcpdump on lo). Set DEMO_KEEP=1 to keep the
 # temporary directory.
 set -euo pipefail
 
@@ -43,9 +46,12 @@ cleanup() {
 trap cleanup EXIT
 cd "$DIR"
 
-# A free port in 20000..59999.
+# 8443 is in the built-in "Web Server Common" port list; else a free port
+# in 20000..59999 and a one-line policy that adds it.
 PORT=""
+[ -n "$(ss -Htan "( sport = :8443 or dport = :8443 )")" ] || PORT=8443
 for _ in $(seq 1 100); do
+    [ -z "$PORT" ] || break
     p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
     if [ -z "$(ss -Htan "( sport = :$p or dport = :$p )")" ]; then PORT=$p; break; fi
 done
@@ -60,7 +66,7 @@ say "starting openssl s_server on 127.0.0.1:$PORT (TLS 1.2, AES128-GCM-SHA256)"
 mkdir www
 printf 'Hello from the tlsips demo server.\n' >www/demo
 (cd www && exec openssl s_server -WWW -accept "127.0.0.1:$PORT" -cert ../server.crt \
-    -key ../server.key -tls1_2 -cipher AES128-GCM-SHA256 -naccept 1) >server.log 2>&1 &
+    -key ../server.key -tls1_2 -cipher AES128-GCM-SHA256 -naccept 2) >server.log 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
     [ -z "$(ss -Hltn "sport = :$PORT")" ] || break
@@ -81,6 +87,11 @@ openssl s_client -connect "127.0.0.1:$PORT" -servername demo.test -tls1_2 \
     -cipher AES128-GCM-SHA256 -quiet <request.txt >response.txt 2>client.log
 echo "the client received:"
 sed 's/^/    /' response.txt
+say "a second client sends an SQL injection"
+printf 'GET /demo?id=1%%20UNION%%20SELECT%%20password%%20FROM%%20users-- HTTP/1.1\r\nHost: demo.test\r\nConnection: close\r\n\r\n' >attack.txt
+sed 's/^/    /' attack.txt
+openssl s_client -connect "127.0.0.1:$PORT" -servername demo.test -tls1_2 \
+    -cipher AES128-GCM-SHA256 -quiet <attack.txt >/dev/null 2>>client.log || true
 sleep 0.3
 kill -INT "$TCPDUMP_PID"
 wait "$TCPDUMP_PID" || true
@@ -114,3 +125,18 @@ else
     echo "demo: the recovered request differs from what the client sent" >&2
     exit 1
 fi
+
+say "tlsips inspect -r capture.pcap -k server.key (built-in defaults)"
+POLICY=()
+if [ "$PORT" != 8443 ]; then
+    printf 'port-lists:\n  - name: HTTP\n    ports: [80, 443, 8080, 8443, %s]\n' "$PORT" >demo.yaml
+    POLICY=(-c demo.yaml)
+fi
+rc=0
+"$TLSIPS" inspect -r capture.pcap -k server.key "${POLICY[@]}" -o events.json || rc=$?
+echo "(exit status $rc)"
+[ "$rc" -eq 0 ] || exit "$rc"
+echo "alert events (events.json):"
+grep '"event_type":"alert"' events.json | sed 's/^/    /'
+grep -q '"signature_id":91000' events.json || { echo "demo: no alert for the SQL injection" >&2; exit 1; }
+echo "demo: the SQL injection inside TLS was found; inline (tlsips run) it would have been blocked"
