@@ -22,8 +22,8 @@ num_parse_u64(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *o
 	return TLSIPS_OK;
 }
 
-static int
-hex_digit(char c)
+int
+num_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -40,8 +40,8 @@ num_parse_hex(const char *s, size_t len, uint8_t *out, size_t out_len)
 	if (len != out_len * 2)
 		return TLSIPS_EMALFORMED;
 	for (size_t i = 0; i < out_len; i++) {
-		int hi = hex_digit(s[2 * i]);
-		int lo = hex_digit(s[2 * i + 1]);
+		int hi = num_hex_digit(s[2 * i]);
+		int lo = num_hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return TLSIPS_EMALFORMED;
 		out[i] = (uint8_t)(hi << 4 | lo);

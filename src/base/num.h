@@ -18,4 +18,7 @@ int num_parse_u64(const char *s, size_t len, uint64_t min, uint64_t max, uint64_
  */
 int num_parse_hex(const char *s, size_t len, uint8_t *out, size_t out_len);
 
+/* The value of one hex digit (either case), or -1. */
+int num_hex_digit(char c);
+
 #endif

@@ -9,7 +9,11 @@ enum {
 	CLI_EXIT_USAGE = 2,   /* bad arguments, key or configuration files */
 };
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct capture_file;
+struct capture_pkt;
 struct tls_keystore;
 
 int cli_decrypt_main(int argc, char **argv);
@@ -20,6 +24,14 @@ int cli_run_main(int argc, char **argv);
 /* cli_util.c: monotonic seconds, and a progress line for a capture file being read. */
 double cli_now_seconds(void);
 void cli_progress(const struct capture_file *cf, double started);
+typedef void (*cli_packet_fn)(void *ctx, const struct capture_pkt *cp);
+/*
+ * Hands every packet of cf to fn (with a progress line every 2 s when
+ * progress); the capture's final status: 0, or a read error (reported, as a
+ * warning once some packets were read).
+ */
+int cli_file_read_all(struct capture_file *cf, bool progress, cli_packet_fn fn, void *ctx,
+		      uint64_t *out_packets);
 /* Sets up libcrypto for the engine: no core dumps, secure heap, legacy provider. */
 void cli_crypto_init(void);
 /*

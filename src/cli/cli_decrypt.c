@@ -348,28 +348,10 @@ cli_decrypt_packet(struct cli_decrypt *d, const struct capture_pkt *cp)
 	net_engine_feed(d->ne, &np);
 }
 
-/* Reads every packet; returns the capture's final status (0, or a read error). */
-static int
-cli_decrypt_loop(struct cli_decrypt *d, struct capture_file *cf, uint64_t *out_packets)
+static void
+cli_decrypt_packet_fn(void *ctx, const struct capture_pkt *cp)
 {
-	struct capture_pkt cp;
-	char err[CLI_ERR_LEN];
-	double started = cli_now_seconds(), last = started;
-	bool progress = d->opt.progress || isatty(STDERR_FILENO);
-	uint64_t n = 0;
-	int rc;
-	while ((rc = capture_file_next(cf, &cp, err, sizeof(err))) == 1) {
-		n++;
-		cli_decrypt_packet(d, &cp);
-		if (progress && (n & 0xffff) == 0 && cli_now_seconds() - last >= 2.0) {
-			last = cli_now_seconds();
-			cli_progress(cf, started);
-		}
-	}
-	*out_packets = n;
-	if (rc < 0)
-		fprintf(stderr, "tlsips: %s%s\n", n ? "warning: " : "", err);
-	return rc;
+	cli_decrypt_packet(ctx, cp);
 }
 
 static void
@@ -459,7 +441,8 @@ cli_decrypt_source(struct cli_decrypt *d, uint64_t *out_packets,
 	struct capture_file *cf = NULL;
 	if (capture_file_open(d->opt.in_path, &cf, err, errlen) != 0)
 		return TLSIPS_ESYS;
-	rc = cli_decrypt_loop(d, cf, out_packets);
+	rc = cli_file_read_all(cf, d->opt.progress || isatty(STDERR_FILENO), cli_decrypt_packet_fn, d,
+			       out_packets);
 	*out_cap = *capture_file_stats(cf);
 	capture_file_close(cf);
 	return rc;

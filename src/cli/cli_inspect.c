@@ -181,28 +181,10 @@ cli_inspect_rules_report(const struct policy *pol)
 	}
 }
 
-/* Reads every packet through the pipeline; the capture's final status. */
-static int
-cli_inspect_loop(struct cli_pipe *p, struct capture_file *cf, bool progress,
-		 uint64_t *out_packets)
+static void
+cli_inspect_packet(void *ctx, const struct capture_pkt *cp)
 {
-	struct capture_pkt cp;
-	char err[512];
-	double started = cli_now_seconds(), last = started;
-	uint64_t n = 0;
-	int rc;
-	while ((rc = capture_file_next(cf, &cp, err, sizeof(err))) == 1) {
-		n++;
-		cli_pipe_packet(p, &cp);
-		if (progress && (n & 0xffff) == 0 && cli_now_seconds() - last >= 2.0) {
-			last = cli_now_seconds();
-			cli_progress(cf, started);
-		}
-	}
-	*out_packets = n;
-	if (rc < 0)
-		fprintf(stderr, "tlsips: %s%s\n", n ? "warning: " : "", err);
-	return rc;
+	cli_pipe_packet(ctx, cp);
 }
 
 static int
@@ -242,7 +224,8 @@ cli_inspect_run(const struct cli_inspect_opts *o, struct policy *pol, struct tls
 	}
 	double started = cli_now_seconds();
 	uint64_t packets = 0;
-	int rc = cli_inspect_loop(&pipe, cf, o->progress || isatty(STDERR_FILENO), &packets);
+	int rc = cli_file_read_all(cf, o->progress || isatty(STDERR_FILENO), cli_inspect_packet, &pipe,
+				   &packets);
 	cli_pipe_finish(&pipe, capture_file_stats(cf));
 	if (!o->quiet) {
 		cli_pipe_summary(&pipe, stderr, cli_now_seconds() - started);

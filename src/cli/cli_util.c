@@ -69,3 +69,26 @@ cli_key_option(struct tls_keystore *ks, const char **pending, int ch, const char
 	}
 	return 0;
 }
+
+int
+cli_file_read_all(struct capture_file *cf, bool progress, cli_packet_fn fn, void *ctx,
+		  uint64_t *out_packets)
+{
+	struct capture_pkt cp;
+	char err[512];
+	double started = cli_now_seconds(), last = started;
+	uint64_t n = 0;
+	int rc;
+	while ((rc = capture_file_next(cf, &cp, err, sizeof(err))) == 1) {
+		n++;
+		fn(ctx, &cp);
+		if (progress && (n & 0xffff) == 0 && cli_now_seconds() - last >= 2.0) {
+			last = cli_now_seconds();
+			cli_progress(cf, started);
+		}
+	}
+	*out_packets = n;
+	if (rc < 0)
+		fprintf(stderr, "tlsips: %s%s\n", n ? "warning: " : "", err);
+	return rc;
+}

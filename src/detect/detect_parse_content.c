@@ -8,21 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/num.h"
 #include "detect/detect_parse.h"
 
 enum { DETECT_CONTENT_MAX = 16384 };
-
-static int
-detect_content_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes the inside of the quotes into out (at least len bytes); *out_len is set. */
 static enum detect_parse_status
@@ -43,7 +32,7 @@ detect_content_decode(struct detect_pstate *ps, const char *s, size_t len, uint8
 		if (hex) {
 			if (c == ' ' || c == '\t')
 				continue;
-			int d = detect_content_hexval(c);
+			int d = num_hex_digit(c);
 			if (d < 0)
 				return detect_parse_err(ps, "content: bad hex digit '%c'",
 							c >= 0x20 && c < 0x7f ? c : '?');

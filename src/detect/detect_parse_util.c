@@ -159,18 +159,6 @@ detect_parse_is(const char *s, size_t len, const char *word)
 	return strlen(word) == len && memcmp(s, word, len) == 0;
 }
 
-static int
-detect_parse_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 enum detect_parse_status
 detect_parse_u64(struct detect_pstate *ps, const char *what, const char *s, size_t len,
 		 uint64_t min, uint64_t max, uint64_t *out)
@@ -180,7 +168,7 @@ detect_parse_u64(struct detect_pstate *ps, const char *what, const char *s, size
 		/* Hex: checked before each shift, like num_parse_u64 for decimal. */
 		uint64_t v = 0;
 		for (size_t i = 2; i < len; i++) {
-			int d = detect_parse_hexval(s[i]);
+			int d = num_hex_digit(s[i]);
 			if (d < 0 || (uint64_t)d > max || v > (max - (uint64_t)d) / 16)
 				goto bad;
 			v = v * 16 + (uint64_t)d;
