@@ -23,6 +23,7 @@ PACKAGES=(
     libpcap-dev         # capture files and live capture
     libcmocka-dev       # unit tests
     libhtp-dev          # HTTP/1.x parsing (http/)
+    zlib1g-dev          # gzip/deflate bodies (http/); libhtp's headers include zlib.h
     libhyperscan-dev    # multi-pattern prefilter (detect/)
     libpcre2-dev        # pcre rule options, JIT (detect/)
     libyaml-dev         # policy file (policy/)
@@ -36,6 +37,8 @@ PACKAGES=(
     apache2             # real HTTPS server (mod_ssl) in the key log tests
     haproxy             # TLS-terminating proxy in the key log tests
     nghttp2-client      # h2load: handshake rates in bench/keylog_handshake.sh
+    libnginx-mod-http-modsecurity # bench only: ModSecurity comparison (bench/run_inline.sh; loads into Debian's nginx)
+    modsecurity-crs     # bench only: ModSecurity comparison (OWASP CRS 3.3)
     curl                # real HTTPS client in tests and benchmarks
     ssldump             # benchmark comparison
     iproute2            # ss: free ports, listening checks
@@ -113,5 +116,5 @@ for t in cc clang cmake pkg-config openssl tshark editcap capinfos tcpdump gnutl
     gnutls-cli nginx apache2 haproxy curl ssldump ss xxd jq; do
     command -v "$t" >/dev/null 2>&1 || { say "missing tool after install: $t" >&2; exit 1; }
 done
-pkg-config --exists libpcap cmocka htp libhs libpcre2-8 yaml-0.1 libnetfilter_queue || { say "pkg-config cannot find a library (libpcap cmocka htp libhs libpcre2-8 yaml-0.1 libnetfilter_queue)" >&2; exit 1; }
+pkg-config --exists libpcap cmocka htp libhs libpcre2-8 yaml-0.1 libnetfilter_queue zlib || { say "pkg-config cannot find a library (libpcap cmocka htp libhs libpcre2-8 yaml-0.1 libnetfilter_queue zlib)" >&2; exit 1; }
 say "ready: $(openssl version | cut -d' ' -f1-2), $(tshark --version 2>/dev/null | head -n 1 | cut -d" " -f1-3), $(cmake --version | head -n 1)"
