@@ -1,16 +1,28 @@
 /*
- * libtlsips-keylog.so against a real server: `openssl s_server` started with
- * the library preloaded, `openssl s_client` writing its own key log with
- * -keylogfile. The lines the server sends to the socket must be exactly the
- * lines the client logged for the same sessions (both sides log the same
- * secrets), for TLS 1.2 ECDHE and TLS 1.3; the server's own -keylogfile
+ * libtlsips-keylog.so (src/keylog/tlsips_keylog.c), two ways.
+ *
+ * In this process: the library's source is included here, so this program
+ * interposes SSL_CTX_new, SSL_CTX_set_keylog_callback and SSL_free on the
+ * libssl it links, exactly as the preloaded library does in a server. A real
+ * libssl server and client (tests/unit/tls_peer.c) shake hands over memory
+ * BIOs, and each time the server puts bytes on the wire the datagrams that
+ * reached the key socket are counted: the secrets must be there before the
+ * records they protect. The datagrams are checked line by line against the
+ * client's own key log. The table's limits (eviction, age, a busy lock, a
+ * reused SSL) are driven directly through its statics.
+ *
+ * As built: `openssl s_server` started with the library preloaded, `openssl
+ * s_client` writing its own key log with -keylogfile. The lines the server
+ * sends to the socket must be exactly the lines the client logged for the
+ * same sessions, for TLS 1.2 ECDHE and TLS 1.3; the server's own -keylogfile
  * callback must still get every line (chaining); with no listener the
  * server must keep serving; and tlsips' key socket must turn the datagrams
  * into the same store the client's file gives.
  *
  * The library is found at $TLSIPS_KEYLOG_LIB, else at
  * <dir of this test>/../src/keylog/libtlsips-keylog.so (the CMake layout).
- * Each test is skipped when the library or the openssl command is missing.
+ * The tests of the built library are skipped when it or the openssl command
+ * is missing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +45,17 @@
 
 #include <cmocka.h>
 
+#include <openssl/ssl.h>
+
 #include "base/err.h"
 #include "base/num.h"
 #include "tls/tls_keylog.h"
+#include "tls_peer.h"
 
-enum { MAX_LINES = 64, LINE_CAP = 256 };
+/* The library itself, statics included (see the top of this file). */
+#include "../../src/keylog/tlsips_keylog.c"
+
+enum { MAX_LINES = 64, LINE_CAP = 512, MAX_DGRAMS = 16 };
 
 static char lib_path[PATH_MAX];
 static char dir[64];
@@ -216,20 +234,176 @@ listen_dgram(const char *path)
 	return fd;
 }
 
-/* Receives datagrams until want lines have come or 5 s pass; each must be one line + LF. */
-static void
+/*
+ * Receives datagrams until want lines have come or 5 s pass; each datagram
+ * holds whole lines, each with its LF. Returns the number of datagrams.
+ */
+static size_t
 recv_lines(int fd, size_t want, struct lines *ls)
 {
 	char buf[4096];
+	size_t ndgrams = 0;
 	for (int i = 0; i < 50 && ls->n < want; i++) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		if (poll(&p, 1, 100) <= 0)
 			continue;
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		assert_true(n > 1 && buf[n - 1] == '\n');
-		assert_null(memchr(buf, '\n', (size_t)n - 1));
-		lines_add(ls, buf, (size_t)n - 1);
+		ndgrams++;
+		for (char *at = buf, *lf; at < buf + n; at = lf + 1) {
+			lf = memchr(at, '\n', (size_t)(buf + n - at));
+			lines_add(ls, at, (size_t)(lf - at));
+		}
 	}
+	return ndgrams;
+}
+
+/* ---- in this process: the included library, interposing this program's libssl */
+
+static char inproc_path[128];
+static int inproc_fd = -1; /* the key socket the included library sends to */
+
+/* Datagrams received on inproc_fd, in order, split into lines. */
+struct dgrams {
+	size_t n;
+	struct lines d[MAX_DGRAMS];
+};
+static struct dgrams got_dg;
+
+static void
+lines_from_text(const char *text, struct lines *ls)
+{
+	for (const char *at = text, *lf; (lf = strchr(at, '\n')) != NULL; at = lf + 1)
+		lines_add(ls, at, (size_t)(lf - at));
+}
+
+/* Takes every datagram queued on the in-process key socket (nothing waits). */
+static void
+dgrams_drain(struct dgrams *g)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = recv(inproc_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		assert_true(g->n < MAX_DGRAMS && buf[n - 1] == '\n');
+		buf[n] = '\0';
+		struct lines *ls = &g->d[g->n++];
+		ls->n = 0;
+		lines_from_text(buf, ls);
+	}
+}
+
+/* An empty table, socket and datagram list, as before the first handshake. */
+static void
+inproc_reset(void)
+{
+	char buf[4096];
+	assert_int_equal(pthread_mutex_lock(&keylog_lock), 0);
+	memset(keylog_slots, 0, sizeof(keylog_slots));
+	atomic_store(&keylog_in_use, 0);
+	keylog_last_sweep = 0;
+	pthread_mutex_unlock(&keylog_lock);
+	while (recv(inproc_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	memset(&got_dg, 0, sizeof(got_dg));
+}
+
+/* The one line of ls whose label is label. */
+static const char *
+line_labelled(const struct lines *ls, const char *label)
+{
+	const char *found = NULL;
+	size_t n = strlen(label);
+	for (size_t i = 0; i < ls->n; i++)
+		if (strncmp(ls->l[i], label, n) == 0 && ls->l[i][n] == ' ') {
+			assert_null(found);
+			found = ls->l[i];
+		}
+	assert_non_null(found);
+	return found;
+}
+
+/* A datagram holds exactly the client's lines with these labels, in this order. */
+static void
+check_dgram(const struct lines *dg, const struct lines *client, const char *const labels[])
+{
+	size_t n = 0;
+	for (; labels[n]; n++) {
+		assert_true(n < dg->n);
+		assert_string_equal(dg->l[n], line_labelled(client, labels[n]));
+	}
+	assert_int_equal(dg->n, n);
+}
+
+/*
+ * A real client and server (tls_peer) whose server context got the
+ * library's callback from the interposed SSL_CTX_new; the client keeps only
+ * its own (the trace's key log), taken back from the library's ex_data.
+ */
+static void
+peers_new(struct tp_peers *p, struct tp_trace *t, const char *cipher, int version)
+{
+	struct tp_options o = { .cipher = cipher, .version = version };
+	tp_trace_init(t);
+	assert_true(tp_peers_new(p, &o, tp_identity_get(0), NULL, t));
+	keylog_cb_fn own = SSL_CTX_get_keylog_callback(p->cctx);
+	assert_non_null(own);
+	assert_true(own != keylog_callback);
+	keylog_real_set_cb(p->cctx, own);
+}
+
+/*
+ * Drives the handshake, as tp_handshake does, until both sides are done or
+ * the server has put bytes on the wire stop_after times (0: no stop). Each
+ * time the server does, the datagrams received so far are counted into
+ * out_at[]: what tlsips could have had when those records left. Returns the
+ * number of server outputs.
+ */
+static size_t
+shake(struct tp_peers *p, size_t stop_after, size_t out_at[8])
+{
+	uint8_t b[16384];
+	size_t nout = 0;
+	int n;
+	for (int i = 0; i < 50; i++) {
+		int rc = SSL_do_handshake(p->c);
+		while ((n = BIO_read(p->c_out, b, sizeof(b))) > 0)
+			BIO_write(p->s_in, b, n);
+		int rs = SSL_do_handshake(p->s);
+		if (BIO_ctrl_pending(p->s_out) > 0) {
+			dgrams_drain(&got_dg);
+			assert_true(nout < 8);
+			out_at[nout++] = got_dg.n;
+			if (nout == stop_after)
+				return nout;
+		}
+		while ((n = BIO_read(p->s_out, b, sizeof(b))) > 0)
+			BIO_write(p->c_in, b, n);
+		if (rc == 1 && rs == 1)
+			break;
+	}
+	dgrams_drain(&got_dg);
+	return nout;
+}
+
+/* A synthetic line: label, client random made from id, a 32-byte secret. */
+static void
+make_line(char out[LINE_CAP], const char *label, unsigned id)
+{
+	assert_true(snprintf(out, LINE_CAP, "%s %064x %s", label, id,
+			     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff") <
+		    LINE_CAP);
+}
+
+/* Stand-ins for SSL pointers: the library compares them, never follows them. */
+static char fake_ssl[KEYLOG_SLOTS + 2];
+#define FAKE(i) ((const struct ssl_st *)(const void *)&fake_ssl[i])
+
+static void
+feed(unsigned ssl, const char *label, unsigned id)
+{
+	char line[LINE_CAP];
+	make_line(line, label, id);
+	keylog_line(FAKE(ssl), line);
 }
 
 /* ---- set-up */
@@ -263,6 +437,10 @@ setup(void **state)
 		 ">/dev/null 2>&1",
 		 dir, dir);
 	have_tools = access(lib_path, R_OK) == 0 && system(cmd) == 0;
+	/* Before any SSL_CTX_new: the included library reads the path once. */
+	path_in(inproc_path, sizeof(inproc_path), "inproc.sock");
+	inproc_fd = listen_dgram(inproc_path);
+	setenv("TLSIPS_KEYLOG_SOCKET", inproc_path, 1);
 	if (!have_tools)
 		fprintf(stderr, "skipping: library %s or openssl missing\n", lib_path);
 	return 0;
@@ -273,6 +451,8 @@ teardown(void **state)
 {
 	(void)state;
 	char cmd[128];
+	close(inproc_fd);
+	tp_identity_cleanup();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -280,7 +460,7 @@ teardown(void **state)
 /* ---- tests */
 
 static void
-check_session(const char *version, const char *cipher, const char *name)
+check_session(const char *version, const char *cipher, const char *name, size_t want_dgrams)
 {
 	char keysock[128], client_name[64], server_name[64], path[128];
 	struct lines got = { 0 }, client = { 0 }, server = { 0 };
@@ -293,7 +473,7 @@ check_session(const char *version, const char *cipher, const char *name)
 	assert_true(client_run(&s, version, cipher, client_name));
 	path_in(path, sizeof(path), client_name);
 	lines_from_file(path, &client);
-	recv_lines(fd, client.n, &got);
+	size_t ndgrams = recv_lines(fd, client.n, &got);
 	server_stop(&s);
 	path_in(path, sizeof(path), server_name);
 	lines_from_file(path, &server);
@@ -301,6 +481,7 @@ check_session(const char *version, const char *cipher, const char *name)
 	unlink(keysock);
 
 	assert_true(client.n > 0);
+	assert_int_equal(ndgrams, want_dgrams);
 	lines_sort(&client);
 	lines_sort(&got);
 	lines_sort(&server);
@@ -318,7 +499,7 @@ test_tls12_ecdhe_lines_reach_the_socket_and_the_servers_own_log(void **state)
 	(void)state;
 	if (!have_tools)
 		skip();
-	check_session("-tls1_2", "ECDHE-ECDSA-AES128-GCM-SHA256", "tls12");
+	check_session("-tls1_2", "ECDHE-ECDSA-AES128-GCM-SHA256", "tls12", 1);
 }
 
 static void
@@ -327,7 +508,8 @@ test_tls13_lines_reach_the_socket_and_the_servers_own_log(void **state)
 	(void)state;
 	if (!have_tools)
 		skip();
-	check_session("-tls1_3", NULL, "tls13");
+	/* Two datagrams: the handshake secrets, then the application ones. */
+	check_session("-tls1_3", NULL, "tls13", 2);
 }
 
 static void
@@ -403,10 +585,294 @@ test_keysock_store_matches_the_clients_key_log(void **state)
 	tls_keysock_close(ks);
 }
 
+/* ---- in this process */
+
+static void
+test_tls13_sends_two_datagrams_each_ahead_of_its_records(void **state)
+{
+	(void)state;
+	struct tp_trace t;
+	struct tp_peers p;
+	struct lines client = { 0 };
+	size_t at[8];
+	inproc_reset();
+	peers_new(&p, &t, "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION);
+	size_t nout = shake(&p, 0, at);
+	lines_from_text(t.keylog, &client);
+	assert_int_equal(client.n, 5);
+	/* The first flight: ServerHello, then EncryptedExtensions to Finished
+	 * under the handshake secret; the handshake pair was there before it. */
+	assert_true(nout >= 2);
+	assert_int_equal(at[0], 1);
+	/* The tickets, under the application secret, after the client's
+	 * Finished: the application pair was there before them. */
+	assert_int_equal(at[nout - 1], 2);
+	assert_int_equal(got_dg.n, 2);
+	check_dgram(&got_dg.d[0], &client,
+		    (const char *const[]){ "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+					   "CLIENT_HANDSHAKE_TRAFFIC_SECRET", NULL });
+	check_dgram(&got_dg.d[1], &client,
+		    (const char *const[]){ "EXPORTER_SECRET", "SERVER_TRAFFIC_SECRET_0",
+					   "CLIENT_TRAFFIC_SECRET_0", NULL });
+	/* The handshake is done: nothing held, SSL_free sends nothing more. */
+	assert_int_equal(atomic_load(&keylog_in_use), 0);
+	tp_peers_free(&p);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 2);
+	tp_trace_fini(&t);
+}
+
+static void
+test_tls12_master_secret_goes_alone_before_the_servers_finished(void **state)
+{
+	(void)state;
+	struct tp_trace t;
+	struct tp_peers p;
+	struct lines client = { 0 };
+	size_t at[8];
+	inproc_reset();
+	peers_new(&p, &t, "ECDHE-RSA-AES128-GCM-SHA256", TLS1_2_VERSION);
+	size_t nout = shake(&p, 0, at);
+	lines_from_text(t.keylog, &client);
+	assert_int_equal(client.n, 1);
+	/* ServerHello to ServerHelloDone in the clear, nothing logged yet; the
+	 * master secret came before ChangeCipherSpec and the encrypted Finished. */
+	assert_int_equal(nout, 2);
+	assert_int_equal(at[0], 0);
+	assert_int_equal(at[1], 1);
+	check_dgram(&got_dg.d[0], &client, (const char *const[]){ "CLIENT_RANDOM", NULL });
+	assert_int_equal(atomic_load(&keylog_in_use), 0);
+	tp_peers_free(&p);
+	tp_trace_fini(&t);
+}
+
+static void
+test_lines_of_an_abandoned_handshake_go_at_ssl_free(void **state)
+{
+	(void)state;
+	struct tp_trace t;
+	struct tp_peers p;
+	size_t at[8];
+	inproc_reset();
+	uint64_t late = atomic_load(&keylog_flushed_late);
+	peers_new(&p, &t, "TLS_AES_128_GCM_SHA256", TLS1_3_VERSION);
+	/* The client never sees the server's flight, so never finishes. */
+	assert_int_equal(shake(&p, 1, at), 1);
+	assert_int_equal(at[0], 1);
+	assert_int_equal(atomic_load(&keylog_in_use), 1);
+	tp_peers_free(&p);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 2);
+	assert_int_equal(atomic_load(&keylog_in_use), 0);
+	assert_int_equal(atomic_load(&keylog_flushed_late), late + 1);
+	/* What the server held: its application secret and the exporter secret,
+	 * of the same handshake (client random) as the first datagram. */
+	const struct lines *first = &got_dg.d[0], *held = &got_dg.d[1];
+	assert_int_equal(held->n, 2);
+	assert_non_null(line_labelled(held, "EXPORTER_SECRET"));
+	assert_non_null(line_labelled(held, "SERVER_TRAFFIC_SECRET_0"));
+	const char *random = strchr(first->l[0], ' ');
+	for (size_t i = 0; i < held->n; i++)
+		assert_memory_equal(strchr(held->l[i], ' '), random, 1 + 64 + 1);
+	tp_trace_fini(&t);
+}
+
+static void
+test_tls12_and_unknown_lines_go_at_once_alone(void **state)
+{
+	(void)state;
+	char longline[300];
+	inproc_reset();
+	feed(0, "CLIENT_RANDOM", 1);
+	feed(0, "SOME_FUTURE_LABEL", 1);
+	feed(0, "CLIENT_EARLY_TRAFFIC_SECRET", 1); /* early data follows it at once */
+	/* A line too long to be held (a label it knows, an odd secret). */
+	memset(longline, 'a', sizeof(longline));
+	memcpy(longline, "SERVER_HANDSHAKE_TRAFFIC_SECRET ", 32);
+	longline[sizeof(longline) - 1] = '\0';
+	keylog_line(FAKE(1), longline);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(got_dg.d[i].n, 1);
+	assert_string_equal(got_dg.d[3].l[0] + 200, longline + 200);
+}
+
+static void
+test_early_secret_lets_the_servers_handshake_secret_go_alone(void **state)
+{
+	(void)state;
+	inproc_reset();
+	/* A server accepting 0-RTT: the client's handshake secret comes only at
+	 * EndOfEarlyData, after the server's flight. */
+	feed(0, "CLIENT_EARLY_TRAFFIC_SECRET", 7);
+	feed(0, "SERVER_HANDSHAKE_TRAFFIC_SECRET", 7);
+	feed(0, "EXPORTER_SECRET", 7);
+	feed(0, "SERVER_TRAFFIC_SECRET_0", 7);
+	feed(0, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 7);
+	feed(0, "CLIENT_TRAFFIC_SECRET_0", 7);
+	dgrams_drain(&got_dg);
+	/* CETS | SHTS | EXP STS0 CHTS (the pair completed) | CTS0 */
+	assert_int_equal(got_dg.n, 4);
+	assert_int_equal(got_dg.d[0].n, 1);
+	assert_int_equal(got_dg.d[1].n, 1);
+	assert_int_equal(got_dg.d[2].n, 3);
+	assert_int_equal(got_dg.d[3].n, 1);
+	assert_int_equal(strncmp(got_dg.d[1].l[0], "SERVER_HANDSHAKE_TRAFFIC_SECRET ", 32), 0);
+	assert_int_equal(strncmp(got_dg.d[2].l[2], "CLIENT_HANDSHAKE_TRAFFIC_SECRET ", 32), 0);
+	assert_int_equal(atomic_load(&keylog_in_use), 0);
+}
+
+/* Handshake id on FAKE(ssl) up to its held application secret. */
+static void
+feed_until_held(unsigned ssl, unsigned id)
+{
+	feed(ssl, "SERVER_HANDSHAKE_TRAFFIC_SECRET", id);
+	feed(ssl, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", id);
+	feed(ssl, "EXPORTER_SECRET", id);
+	feed(ssl, "SERVER_TRAFFIC_SECRET_0", id);
+}
+
+static void
+test_a_full_table_sends_the_least_recent_handshakes_lines(void **state)
+{
+	(void)state;
+	char want[LINE_CAP];
+	inproc_reset();
+	uint64_t evicted = atomic_load(&keylog_evicted);
+	for (unsigned i = 0; i < KEYLOG_SLOTS; i++) {
+		feed_until_held(i, 100 + i);
+		dgrams_drain(&got_dg);
+		got_dg.n = 0;
+	}
+	assert_int_equal(atomic_load(&keylog_in_use), KEYLOG_SLOTS);
+	/* One more handshake: the first one's held lines go, then its own pair. */
+	feed(KEYLOG_SLOTS, "SERVER_HANDSHAKE_TRAFFIC_SECRET", 999);
+	feed(KEYLOG_SLOTS, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 999);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 2);
+	assert_int_equal(got_dg.d[0].n, 2);
+	make_line(want, "EXPORTER_SECRET", 100);
+	assert_string_equal(got_dg.d[0].l[0], want);
+	make_line(want, "SERVER_TRAFFIC_SECRET_0", 100);
+	assert_string_equal(got_dg.d[0].l[1], want);
+	assert_int_equal(got_dg.d[1].n, 2);
+	assert_int_equal(atomic_load(&keylog_evicted), evicted + 1);
+	assert_int_equal(atomic_load(&keylog_in_use), KEYLOG_SLOTS);
+	/* The evicted handshake's last secret has no partners left: it goes at
+	 * once, alone, without taking a slot from another handshake. */
+	uint64_t alone = atomic_load(&keylog_unbatched);
+	feed(0, "CLIENT_TRAFFIC_SECRET_0", 100);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 3);
+	make_line(want, "CLIENT_TRAFFIC_SECRET_0", 100);
+	assert_int_equal(got_dg.d[2].n, 1);
+	assert_string_equal(got_dg.d[2].l[0], want);
+	assert_int_equal(atomic_load(&keylog_unbatched), alone + 1);
+	assert_int_equal(atomic_load(&keylog_evicted), evicted + 1);
+	inproc_reset();
+}
+
+static void
+test_lines_held_too_long_go_at_a_later_callback(void **state)
+{
+	(void)state;
+	char want[LINE_CAP];
+	inproc_reset();
+	uint64_t late = atomic_load(&keylog_flushed_late);
+	feed_until_held(0, 5);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 1);
+	/* Held for longer than KEYLOG_PENDING_NS, and a sweep due. */
+	for (int i = 0; i < KEYLOG_SLOTS; i++)
+		if (keylog_slots[i].ssl == FAKE(0))
+			keylog_slots[i].touched_ns -= 2 * (int64_t)KEYLOG_PENDING_NS;
+	keylog_last_sweep -= 2 * (int64_t)KEYLOG_SWEEP_NS;
+	feed(1, "SERVER_HANDSHAKE_TRAFFIC_SECRET", 6);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 2);
+	make_line(want, "SERVER_TRAFFIC_SECRET_0", 5);
+	assert_int_equal(got_dg.d[1].n, 2);
+	assert_string_equal(got_dg.d[1].l[1], want);
+	assert_int_equal(atomic_load(&keylog_flushed_late), late + 1);
+	/* Only the new handshake's slot is left. */
+	assert_int_equal(atomic_load(&keylog_in_use), 1);
+	inproc_reset();
+}
+
+static void
+test_an_ssl_reused_for_a_new_handshake_sends_the_old_lines(void **state)
+{
+	(void)state;
+	char want[LINE_CAP];
+	inproc_reset();
+	feed_until_held(0, 40);
+	/* SSL_clear and a new handshake on the same SSL: another client random. */
+	feed(0, "SERVER_HANDSHAKE_TRAFFIC_SECRET", 41);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 2);
+	make_line(want, "EXPORTER_SECRET", 40);
+	assert_string_equal(got_dg.d[1].l[0], want);
+	feed(0, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 41);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 3);
+	make_line(want, "SERVER_HANDSHAKE_TRAFFIC_SECRET", 41);
+	assert_string_equal(got_dg.d[2].l[0], want);
+	inproc_reset();
+}
+
+static void
+test_a_busy_table_never_waits_the_line_goes_alone(void **state)
+{
+	(void)state;
+	inproc_reset();
+	uint64_t alone = atomic_load(&keylog_unbatched);
+	assert_int_equal(pthread_mutex_lock(&keylog_lock), 0);
+	feed(0, "SERVER_HANDSHAKE_TRAFFIC_SECRET", 9);
+	pthread_mutex_unlock(&keylog_lock);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 1);
+	assert_int_equal(got_dg.d[0].n, 1);
+	assert_int_equal(atomic_load(&keylog_unbatched), alone + 1);
+	assert_int_equal(atomic_load(&keylog_in_use), 0);
+}
+
+static void
+test_without_tlsips_lines_are_dropped_and_counted(void **state)
+{
+	(void)state;
+	inproc_reset();
+	uint64_t dropped = atomic_load(&keylog_dropped);
+	/* Nobody at the path: the next send connects again and fails. */
+	struct sockaddr_un saved = keylog_addr;
+	path_in(keylog_addr.sun_path, sizeof(keylog_addr.sun_path), "absent.sock");
+	atomic_store(&keylog_connected, false);
+	atomic_store(&keylog_last_try, INT64_MIN);
+	feed_until_held(0, 77); /* the handshake pair: one datagram of two lines */
+	feed(0, "CLIENT_TRAFFIC_SECRET_0", 77);
+	assert_int_equal(atomic_load(&keylog_dropped), dropped + 5);
+	assert_int_equal(atomic_load(&keylog_in_use), 0);
+	keylog_addr = saved;
+	atomic_store(&keylog_last_try, INT64_MIN);
+	feed(0, "CLIENT_RANDOM", 78);
+	dgrams_drain(&got_dg);
+	assert_int_equal(got_dg.n, 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tls13_sends_two_datagrams_each_ahead_of_its_records),
+		cmocka_unit_test(test_tls12_master_secret_goes_alone_before_the_servers_finished),
+		cmocka_unit_test(test_lines_of_an_abandoned_handshake_go_at_ssl_free),
+		cmocka_unit_test(test_tls12_and_unknown_lines_go_at_once_alone),
+		cmocka_unit_test(test_early_secret_lets_the_servers_handshake_secret_go_alone),
+		cmocka_unit_test(test_a_full_table_sends_the_least_recent_handshakes_lines),
+		cmocka_unit_test(test_lines_held_too_long_go_at_a_later_callback),
+		cmocka_unit_test(test_an_ssl_reused_for_a_new_handshake_sends_the_old_lines),
+		cmocka_unit_test(test_a_busy_table_never_waits_the_line_goes_alone),
+		cmocka_unit_test(test_without_tlsips_lines_are_dropped_and_counted),
 		cmocka_unit_test(test_tls12_ecdhe_lines_reach_the_socket_and_the_servers_own_log),
 		cmocka_unit_test(test_tls13_lines_reach_the_socket_and_the_servers_own_log),
 		cmocka_unit_test(test_server_keeps_serving_without_a_listener),
