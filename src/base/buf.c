@@ -62,7 +62,7 @@ buf_commit(struct buf *b, size_t n)
 }
 
 int
-buf_append(struct buf *b, const void *data, size_t n)
+buf_append_slow(struct buf *b, const void *data, size_t n)
 {
 	if (n == 0)
 		return TLSIPS_OK;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	uint8_t *mem;   /* owned allocation, cap bytes */
@@ -38,8 +39,20 @@ buf_len(const struct buf *b)
 	return b->len;
 }
 
+int buf_append_slow(struct buf *b, const void *data, size_t n);
+
 /* Appends n bytes; TLSIPS_ELIMIT past max_cap, TLSIPS_ENOMEM on failure. */
-int buf_append(struct buf *b, const void *data, size_t n);
+static inline int
+buf_append(struct buf *b, const void *data, size_t n)
+{
+	/* The common case, room at the back, inline: parsers append field by field. */
+	if (n && n <= b->cap - b->off - b->len && n <= b->max_cap - b->len) {
+		memcpy(b->mem + b->off + b->len, data, n);
+		b->len += n;
+		return 0;
+	}
+	return buf_append_slow(b, data, n);
+}
 /* Ensures room for n more bytes at the back; returns a pointer to it or NULL. */
 uint8_t *buf_reserve(struct buf *b, size_t n);
 /* Marks n reserved bytes as written (after buf_reserve). */
