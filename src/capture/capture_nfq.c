@@ -200,7 +200,12 @@ capture_nfq_on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_
 	q->handled++;
 
 	uint32_t mark = p.mark;
-	enum capture_nfq_verdict v = q->fn(q->ctx, &p, &mark);
+	/*
+	 * Outside capture_nfq_dispatch there is no handler: libnetfilter_queue
+	 * still delivers what is queued while the queue is destroyed. Those
+	 * packets get no inspection, so they are dropped (fail closed).
+	 */
+	enum capture_nfq_verdict v = q->fn ? q->fn(q->ctx, &p, &mark) : CAPTURE_NFQ_DROP;
 	if (v == CAPTURE_NFQ_HOLD) {
 		q->st.held++;
 		return 0;
