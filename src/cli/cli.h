@@ -11,10 +11,12 @@ enum {
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct capture_file;
 struct capture_pkt;
 struct tls_keystore;
+struct tls_stats;
 
 int cli_decrypt_main(int argc, char **argv);
 int cli_inspect_main(int argc, char **argv);
@@ -39,6 +41,8 @@ void cli_crypto_init(void);
  * with ch 0 after the last; ch 'k' and 'p' are the key and pass file.
  * Returns 0, or -1 after saying what is wrong with the key.
  */
+/* "N decrypted, N not (reason N, ...)" without a newline: the summaries' TLS part. */
+void cli_print_not_decrypted(FILE *out, const struct tls_stats *ts);
 int cli_key_option(struct tls_keystore *ks, const char **pending, int ch, const char *arg);
 
 #endif

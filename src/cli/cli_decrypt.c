@@ -359,23 +359,11 @@ cli_decrypt_summary(struct cli_decrypt *d, uint64_t packets, double secs)
 {
 	const struct tls_stats *ts = tls_engine_stats(d->te);
 	const struct net_stats *ns = net_engine_stats(d->ne);
-	uint64_t not_dec = 0;
-	for (int r = 1; r < TLS_REASON_COUNT; r++)
-		not_dec += ts->not_decrypted[r];
-	fprintf(stderr,
-		"summary: %llu packets, %llu flows, %llu sessions: %llu decrypted, %llu not",
+	fprintf(stderr, "summary: %llu packets, %llu flows, %llu sessions: ",
 		(unsigned long long)packets, (unsigned long long)ns->flows_created,
-		(unsigned long long)d->sessions, (unsigned long long)ts->decrypted,
-		(unsigned long long)not_dec);
-	const char *sep = " (";
-	for (int r = 1; r < TLS_REASON_COUNT; r++) {
-		if (!ts->not_decrypted[r])
-			continue;
-		fprintf(stderr, "%s%s %llu", sep, tls_reason_name((enum tls_reason)r),
-			(unsigned long long)ts->not_decrypted[r]);
-		sep = ", ";
-	}
-	fprintf(stderr, "%s; %llu plaintext bytes; %llu gaps; %.2f s\n", *sep == ',' ? ")" : "",
+		(unsigned long long)d->sessions);
+	cli_print_not_decrypted(stderr, ts);
+	fprintf(stderr, "; %llu plaintext bytes; %llu gaps; %.2f s\n",
 		(unsigned long long)ts->plaintext_bytes, (unsigned long long)ns->gaps, secs);
 	for (unsigned i = 0; i < tls_keystore_count(d->keys); i++) {
 		const struct tls_server_key *k = tls_keystore_key(d->keys, i);

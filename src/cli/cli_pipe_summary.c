@@ -1,6 +1,7 @@
 /* The closing summary of an inspection on stderr. */
 #include <stdlib.h>
 
+#include "cli/cli.h"
 #include "cli/cli_pipe.h"
 
 static int
@@ -18,26 +19,14 @@ cli_pipe_summary(const struct cli_pipe *p, FILE *out, double secs)
 	const struct net_stats *ns = net_engine_stats(p->ne);
 	const struct tls_stats *ts = tls_engine_stats(p->te);
 	const struct http_stats *hs = http_engine_stats(p->he);
-	uint64_t not_dec = 0;
-	for (int r = 1; r < TLS_REASON_COUNT; r++)
-		not_dec += ts->not_decrypted[r];
 	fprintf(out, "summary: %llu packets, %llu flows (%llu inspected: %llu TLS, %llu plaintext), "
 		"%.2f s\n",
 		(unsigned long long)p->packets, (unsigned long long)ns->flows_created,
 		(unsigned long long)p->inspected_flows, (unsigned long long)p->tls_sessions,
 		(unsigned long long)p->plain_flows, secs);
-	fprintf(out, "tls: %llu decrypted, %llu not", (unsigned long long)ts->decrypted,
-		(unsigned long long)not_dec);
-	const char *sep = " (";
-	for (int r = 1; r < TLS_REASON_COUNT; r++) {
-		if (!ts->not_decrypted[r])
-			continue;
-		fprintf(out, "%s%s %llu", sep, tls_reason_name((enum tls_reason)r),
-			(unsigned long long)ts->not_decrypted[r]);
-		sep = ", ";
-	}
-	fprintf(out, "%s; %llu sessions blocked by policy\n", *sep == ',' ? ")" : "",
-		(unsigned long long)p->blocked_sessions);
+	fputs("tls: ", out);
+	cli_print_not_decrypted(out, ts);
+	fprintf(out, "; %llu sessions blocked by policy\n", (unsigned long long)p->blocked_sessions);
 	fprintf(out, "http: %llu requests, %llu responses, %llu body limit hits, %llu parse errors\n",
 		(unsigned long long)hs->requests, (unsigned long long)hs->responses,
 		(unsigned long long)hs->body_limit_hits, (unsigned long long)hs->parse_errors);

@@ -6,6 +6,7 @@
 #include "capture/capture.h"
 #include "cli/cli.h"
 #include "tls/tls_cipher.h"
+#include "tls/tls.h"
 #include "tls/tls_keystore.h"
 #include "tls/tls_secret.h"
 
@@ -91,4 +92,24 @@ cli_file_read_all(struct capture_file *cf, bool progress, cli_packet_fn fn, void
 	if (rc < 0)
 		fprintf(stderr, "tlsips: %s%s\n", n ? "warning: " : "", err);
 	return rc;
+}
+
+void
+cli_print_not_decrypted(FILE *out, const struct tls_stats *ts)
+{
+	uint64_t total = 0;
+	for (int r = 1; r < TLS_REASON_COUNT; r++)
+		total += ts->not_decrypted[r];
+	fprintf(out, "%llu decrypted, %llu not", (unsigned long long)ts->decrypted,
+		(unsigned long long)total);
+	const char *sep = " (";
+	for (int r = 1; r < TLS_REASON_COUNT; r++) {
+		if (!ts->not_decrypted[r])
+			continue;
+		fprintf(out, "%s%s %llu", sep, tls_reason_name((enum tls_reason)r),
+			(unsigned long long)ts->not_decrypted[r]);
+		sep = ", ";
+	}
+	if (*sep == ',')
+		fputc(')', out);
 }

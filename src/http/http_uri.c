@@ -6,19 +6,8 @@
  * (it just stops at "/"), nor when something was encoded twice; both are
  * read here from the URI as sent. Neither allocates: they walk the bytes.
  */
+#include "base/num.h"
 #include "http/http_int.h"
-
-static int
-http_hex(uint8_t ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
 
 /* "%xx" at s[i]: its byte, or -1. */
 static int
@@ -26,7 +15,7 @@ http_pct_at(const uint8_t *s, size_t len, size_t i)
 {
 	if (len - i < 3 || s[i] != '%')
 		return -1;
-	int hi = http_hex(s[i + 1]), lo = http_hex(s[i + 2]);
+	int hi = num_hex_digit((char)s[i + 1]), lo = num_hex_digit((char)s[i + 2]);
 	return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
 }
 
@@ -131,8 +120,8 @@ static bool
 http_uri_double_encoded(const uint8_t *s, size_t len)
 {
 	for (size_t i = 0; i + 4 < len; i++)
-		if (s[i] == '%' && s[i + 1] == '2' && s[i + 2] == '5' && http_hex(s[i + 3]) >= 0 &&
-		    http_hex(s[i + 4]) >= 0)
+		if (s[i] == '%' && s[i + 1] == '2' && s[i + 2] == '5' &&
+		    num_hex_digit((char)s[i + 3]) >= 0 && num_hex_digit((char)s[i + 4]) >= 0)
 			return true;
 	return false;
 }

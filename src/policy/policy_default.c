@@ -60,7 +60,7 @@ policy_default(struct policy *out)
 	out->key_perms_refuse = true;
 }
 
-static void
+void
 policy_app_clear_rule_files(struct policy_app_type *a)
 {
 	for (uint32_t j = 0; j < a->n_rule_files; j++) {

@@ -265,5 +265,7 @@ void policy_validate(struct policy_ctx *c);
 
 /* The pointer rule_files[] hold for POLICY_BUILTIN_RULES in defaults (not freed). */
 extern const char policy_builtin_rules_name[];
+/* Frees an application type's rule file names (not the shared "builtin"). */
+void policy_app_clear_rule_files(struct policy_app_type *a);
 
 #endif

@@ -195,18 +195,6 @@ policy_load_apps_port_lists(struct policy_ctx *c, const struct policy_node *v, v
 		policy_load_apps_port_list(c, v->kids[i], i);
 }
 
-/* Frees the owned rule file names of an application type. */
-static void
-policy_load_apps_free_files(struct policy_app_type *a)
-{
-	for (uint32_t i = 0; i < a->n_rule_files; i++) {
-		if (a->rule_files[i] != policy_builtin_rules_name)
-			free(a->rule_files[i]);
-		a->rule_files[i] = NULL;
-	}
-	a->n_rule_files = 0;
-}
-
 void
 policy_load_apps_enabled(struct policy_ctx *c, const struct policy_node *v, void *base)
 {
@@ -240,7 +228,7 @@ policy_load_apps_rules(struct policy_ctx *c, const struct policy_node *v, void *
 	const struct policy_node *one[1] = { v };
 	const struct policy_node *const *items = v->kind == POLICY_NODE_SEQ ? (const struct policy_node *const *)v->kids : one;
 	uint32_t n = v->kind == POLICY_NODE_SEQ ? v->n_kids : 1;
-	policy_load_apps_free_files(a);
+	policy_app_clear_rule_files(a);
 	if (n == 0 || n > POLICY_MAX_RULE_FILES) {
 		policy_diag_at(&c->d, v, "builtin names the built-in rules",
 			       "'rules' must list 1 to %u rule files", POLICY_MAX_RULE_FILES);
@@ -300,7 +288,7 @@ policy_load_apps_type(struct policy_ctx *c, const struct policy_node *item, uint
 	if (builtin && ports)
 		c->builtin_ports_given = true;
 	if (c->app_disabled) {
-		policy_load_apps_free_files(a);
+		policy_app_clear_rule_files(a);
 		memset(a, 0, sizeof(*a));
 		return;
 	}
