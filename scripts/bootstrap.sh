@@ -22,8 +22,8 @@ PACKAGES=(
     openssl             # s_server / s_client: test and demo traffic, keys
     libpcap-dev         # capture files and live capture
     libcmocka-dev       # unit tests
-    libhtp-dev          # HTTP/1.x parsing (http/)
-    zlib1g-dev          # gzip/deflate bodies (http/); libhtp's headers include zlib.h
+    libhtp-dev          # oracle of the HTTP parser tests (test_http_vs_libhtp, fuzz_http_diff)
+    zlib1g-dev          # gzip/deflate bodies (http/)
     libhyperscan-dev    # multi-pattern prefilter (detect/)
     libpcre2-dev        # pcre rule options, JIT (detect/)
     libyaml-dev         # policy file (policy/)

@@ -1,8 +1,9 @@
 /*
- * http: HTTP/1.x transactions of one connection, over libhtp.
+ * http: HTTP/1.x transactions of one connection, with our own bounded,
+ * streaming parser (read the way libhtp's IDS personality reads HTTP).
  *
- * An http_engine holds what all connections of one worker share: the libhtp
- * configuration, limits and counters. An http_conn follows one connection:
+ * An http_engine holds what all connections of one worker share: limits,
+ * counters and parsing scratch. An http_conn follows one connection:
  * it takes the in-order plaintext of each direction (decrypted TLS or a
  * plaintext port) and hands each transaction to the sink twice at most —
  * when its request is complete (headers and body, or the body reached the
@@ -93,7 +94,7 @@ enum http_anomaly {
 	HTTP_ANOM_URI_DOUBLE_ENCODED = 1u << 5,/* %25xx: encoded twice */
 	HTTP_ANOM_URI_BAD_ENCODING = 1u << 6,  /* invalid %-escape, overlong UTF-8, NUL */
 	HTTP_ANOM_PATH_TRAVERSAL = 1u << 7,    /* normalising the path climbed above the root */
-	HTTP_ANOM_INVALID_REQUEST = 1u << 8,   /* request line or headers libhtp could not parse */
+	HTTP_ANOM_INVALID_REQUEST = 1u << 8,   /* request line, headers or framing not valid HTTP */
 	HTTP_ANOM_INVALID_RESPONSE = 1u << 9,
 	HTTP_ANOM_DUPLICATE_HOST = 1u << 10,   /* Host header twice, or differs from the URI's host */
 	HTTP_ANOM_SMUGGLING = 1u << 11,        /* both Content-Length and Transfer-Encoding, or two lengths */
@@ -141,6 +142,9 @@ struct http_stats {
 	uint64_t txn_evictions;      /* unanswered transactions that lost their buffers */
 	uint64_t pending_limit_hits; /* bytes waiting for the other direction over the limit */
 	uint64_t gaps;               /* http_conn_gap calls that stopped a direction */
+	uint64_t tunnels;            /* CONNECT accepted or 101: the rest is not HTTP */
+	uint64_t header_lines_limit_hits; /* messages with more header fields than parsed */
+	uint64_t chunk_line_limit_hits;   /* chunk-size lines over their bound */
 };
 
 struct http_engine;

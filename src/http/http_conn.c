@@ -1,17 +1,20 @@
 /*
- * http_conn: one connection's bytes through libhtp, and the life of its
+ * http_conn: one connection's two byte streams and the life of its
  * transactions.
  *
- * Bytes go to libhtp as they come. libhtp may stop short of a chunk while it
- * waits to see the other direction (a CONNECT, or a response that arrives
- * before its request is done): the rest is kept in pending[dir] (at most
- * HTTP_PENDING_MAX) and offered again whenever the other direction moved.
+ * Each direction has its parser (http_parse.c). A response waits, held in
+ * pending[dir] (at most HTTP_PENDING_MAX), while the request it answers is
+ * still in its head; a request after CONNECT waits for the answer. Held
+ * bytes are offered again whenever the other direction moved.
  *
- * A transaction (struct http_tx) is created at libhtp's request or response
- * start hook, reported to the sink at most once per direction, and released
- * when libhtp finishes it (both directions complete) or with the connection.
- * Released transactions keep their buffers' memory in a small pool, so
- * keep-alive traffic reuses it instead of allocating.
+ * A transaction (struct http_tx) starts at a request's head, or at a
+ * response's head when no request is waiting (no_request). Responses pair
+ * with requests in order (pipelining). Each side is reported to the sink
+ * once: when its message ends, when its body reaches the limit, or when the
+ * connection ends. A response is never reported before its request: one
+ * that ends first is held until the request ends. A transaction is released
+ * when both of its messages ended; released ones keep their buffers' memory
+ * in a small pool, so keep-alive traffic reuses it instead of allocating.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,20 +23,13 @@
 #include "base/err.h"
 #include "http/http_int.h"
 
-uint64_t
-http_stream_pos(const struct http_conn *c, enum http_dir dir)
-{
-	size_t in = dir == HTTP_DIR_REQUEST ? htp_connp_req_data_consumed(c->connp) :
-					      htp_connp_res_data_consumed(c->connp);
-	return c->fed[dir] + in;
-}
-
 static void
 http_side_init(struct http_side *s, const struct http_limits *lim, enum http_dir dir)
 {
 	uint32_t body = dir == HTTP_DIR_REQUEST ? lim->request_body : lim->response_body;
-	buf_init(&s->text, (size_t)lim->header_bytes * 2 + 4096);
-	buf_init(&s->raw, lim->header_bytes);
+	/* Head as sent (start line and header_bytes) and the derived strings;
+	 * see the bound in http_txn_build. */
+	buf_init(&s->text, (size_t)lim->header_bytes * 8 + 4096);
 	buf_init(&s->body, body);
 }
 
@@ -41,15 +37,15 @@ http_side_init(struct http_side *s, const struct http_limits *lim, enum http_dir
 static void
 http_side_reset(struct http_side *s)
 {
-	struct buf text = s->text, raw = s->raw, body = s->body;
+	struct buf text = s->text, body = s->body;
 	buf_clear(&text);
-	buf_clear(&raw);
 	buf_clear(&body);
 	if (body.cap > 64 * 1024)
 		buf_fini(&body, false);
+	if (text.cap > 64 * 1024)
+		buf_fini(&text, false);
 	memset(s, 0, sizeof(*s));
 	s->text = text;
-	s->raw = raw;
 	s->body = body;
 }
 
@@ -57,7 +53,6 @@ static void
 http_side_fini(struct http_side *s)
 {
 	buf_fini(&s->text, false);
-	buf_fini(&s->raw, false);
 	buf_fini(&s->body, false);
 }
 
@@ -90,6 +85,7 @@ http_tx_evict_oldest(struct http_conn *c)
 		http_tx_report(c, t, HTTP_DIR_REQUEST);
 	http_side_fini(&t->side[HTTP_DIR_REQUEST]);
 	http_side_fini(&t->side[HTTP_DIR_RESPONSE]);
+	memset(t->txn.buf, 0, sizeof(t->txn.buf));
 	t->evicted = true;
 	c->kept--;
 	c->evict_next = t->next;
@@ -97,7 +93,7 @@ http_tx_evict_oldest(struct http_conn *c)
 }
 
 struct http_tx *
-http_tx_start(struct http_conn *c, htp_tx_t *htx)
+http_tx_start(struct http_conn *c)
 {
 	if (c->kept >= HTTP_LIVE_MAX)
 		http_tx_evict_oldest(c);
@@ -113,7 +109,6 @@ http_tx_start(struct http_conn *c, htp_tx_t *htx)
 			http_side_init(&t->side[d], &c->he->lim, (enum http_dir)d);
 	}
 	t->c = c;
-	t->htx = htx;
 	t->txn.index = c->ntx++;
 	t->prev = c->tail;
 	t->next = NULL;
@@ -125,11 +120,10 @@ http_tx_start(struct http_conn *c, htp_tx_t *htx)
 	c->kept++;
 	if (!c->evict_next)
 		c->evict_next = t;
-	htp_tx_set_user_data(htx, t);
 	return t;
 }
 
-/* Back to the pool, or freed; the caller has detached it from libhtp. */
+/* Back to the pool, or freed. */
 void
 http_tx_release(struct http_conn *c, struct http_tx *t)
 {
@@ -144,19 +138,21 @@ http_tx_release(struct http_conn *c, struct http_tx *t)
 		http_side_reset(&t->side[d]);
 	memset(&t->txn, 0, sizeof(t->txn));
 	memset(t->span, 0, sizeof(t->span));
-	t->htx = NULL;
-	t->htx_flags_req = 0;
-	t->no_request = t->evicted = false;
+	t->no_request = t->evicted = t->is_head = t->is_connect = false;
+	t->res_begun = t->res_held = false;
+	t->req_ended = t->res_ended = false;
 	t->next = c->pool;
 	c->pool = t;
 	c->pool_len++;
 }
 
-void
-http_anom_add(struct http_conn *c, struct http_tx *t, enum http_dir dir, uint32_t bits)
+struct http_tx *
+http_conn_res_tx(struct http_conn *c)
 {
-	(void)c;
-	t->side[dir].anom |= bits;
+	for (struct http_tx *t = c->head; t; t = t->next)
+		if (!t->no_request && !t->res_begun)
+			return t;
+	return NULL;
 }
 
 /* Points the txn's views of one direction at the side's buffers. */
@@ -165,21 +161,19 @@ http_tx_fill_views(struct http_tx *t, enum http_dir dir)
 {
 	const struct http_side *s = &t->side[dir];
 	const uint8_t *text = buf_data(&s->text);
-	for (int b = 0; b < HTTP_BUF_COUNT; b++) {
-		if (http_buf_is_response((enum http_buf)b) != (dir == HTTP_DIR_RESPONSE))
-			continue;
-		struct view v = { NULL, 0 };
-		if (b == HTTP_BUF_REQUEST_HEADERS_RAW || b == HTTP_BUF_RESPONSE_HEADERS_RAW)
-			v = view_make(buf_data(&s->raw), buf_len(&s->raw));
-		else if (b == HTTP_BUF_REQUEST_BODY || b == HTTP_BUF_RESPONSE_BODY)
-			v = view_make(buf_data(&s->body), buf_len(&s->body));
-		else if (text && t->span[b].len &&
-			 (size_t)t->span[b].off + t->span[b].len <= buf_len(&s->text))
-			v = view_make(text + t->span[b].off, t->span[b].len);
-		if (!v.ptr)
-			v.len = 0;
-		t->txn.buf[b] = v;
+	size_t text_len = buf_len(&s->text);
+	int first = dir == HTTP_DIR_REQUEST ? 0 : HTTP_BUF_STAT_CODE;
+	int last = dir == HTTP_DIR_REQUEST ? HTTP_BUF_STAT_CODE : HTTP_BUF_COUNT;
+	for (int b = first; b < last; b++) {
+		struct http_span sp = t->span[b];
+		if (text && sp.len && (size_t)sp.off + sp.len <= text_len)
+			t->txn.buf[b] = view_make(text + sp.off, sp.len);
+		else
+			t->txn.buf[b] = view_make(NULL, 0);
 	}
+	enum http_buf body = dir == HTTP_DIR_REQUEST ? HTTP_BUF_REQUEST_BODY : HTTP_BUF_RESPONSE_BODY;
+	t->txn.buf[body] = buf_data(&s->body) ? view_make(buf_data(&s->body), buf_len(&s->body)) :
+						view_make(NULL, 0);
 }
 
 static void
@@ -204,23 +198,7 @@ http_tx_report(struct http_conn *c, struct http_tx *t, enum http_dir dir)
 	if (dir == HTTP_DIR_RESPONSE && !t->no_request && t->side[HTTP_DIR_REQUEST].started)
 		http_tx_report(c, t, HTTP_DIR_REQUEST);
 	s->reported = true;
-	if (!s->headers_done && !t->evicted) {
-		if (dir == HTTP_DIR_REQUEST)
-			http_txn_build_request(c, t);
-		else
-			http_txn_build_response(c, t);
-	}
 	uint32_t anom = s->anom | c->sticky;
-	if (t->htx) {
-		uint64_t f = t->htx->flags;
-		if (dir == HTTP_DIR_REQUEST)
-			t->htx_flags_req = f;
-		else
-			f &= ~t->htx_flags_req;
-		anom |= http_txn_flags_anom(f, dir);
-		if (dir == HTTP_DIR_RESPONSE && t->htx->response_status_number > 0)
-			t->txn.status = t->htx->response_status_number;
-	}
 	http_stats_anom(&he->stats, anom & ~t->txn.anomalies);
 	t->txn.anomalies |= anom;
 	t->txn.request_body_len = t->side[HTTP_DIR_REQUEST].body_len;
@@ -232,8 +210,10 @@ http_tx_report(struct http_conn *c, struct http_tx *t, enum http_dir dir)
 		he->stats.responses++;
 		he->stats.response_body_bytes += buf_len(&s->body);
 	}
-	http_tx_fill_views(t, HTTP_DIR_REQUEST);
-	http_tx_fill_views(t, HTTP_DIR_RESPONSE);
+	if (!t->evicted) {
+		http_tx_fill_views(t, HTTP_DIR_REQUEST);
+		http_tx_fill_views(t, HTTP_DIR_RESPONSE);
+	}
 	if (dir == HTTP_DIR_REQUEST && he->sink.on_request)
 		he->sink.on_request(he->sink.ctx, c->flow_ctx, &t->txn);
 	else if (dir == HTTP_DIR_RESPONSE && he->sink.on_response)
@@ -241,203 +221,101 @@ http_tx_report(struct http_conn *c, struct http_tx *t, enum http_dir dir)
 	if (dir == HTTP_DIR_REQUEST && !he->lim.responses) {
 		/* No response call will read these views again. */
 		http_side_reset(s);
-		s->reported = s->started = true;
+		s->reported = s->started = s->headers_done = true;
 		memset(t->txn.buf, 0, sizeof(t->txn.buf));
 	}
+}
+
+/* Both messages ended and nothing refers to t any more: released. */
+static void
+http_tx_done_check(struct http_conn *c, struct http_tx *t)
+{
+	if (!t->res_ended || t->res_held || c->p[HTTP_DIR_REQUEST].tx == t ||
+	    c->p[HTTP_DIR_RESPONSE].tx == t)
+		return;
+	if (!t->no_request && !t->req_ended && !t->side[HTTP_DIR_REQUEST].reported)
+		return;
+	http_tx_release(c, t);
+}
+
+void
+http_msg_end(struct http_conn *c, struct http_tx *t, enum http_dir dir, bool complete)
+{
+	http_body_end(c, t, dir);
+	if (dir == HTTP_DIR_REQUEST) {
+		t->req_ended = true;
+		t->txn.request_complete = complete;
+		if (!t->no_request)
+			http_tx_report(c, t, HTTP_DIR_REQUEST);
+		if (t->res_held) {
+			t->res_held = false;
+			http_tx_report(c, t, HTTP_DIR_RESPONSE);
+		}
+	} else {
+		t->res_ended = true;
+		t->txn.response_complete = complete;
+		if (c->he->lim.responses) {
+			/* The request still streams its body: its report comes first. */
+			if (!t->no_request && !t->req_ended && !t->side[HTTP_DIR_REQUEST].reported &&
+			    c->p[HTTP_DIR_REQUEST].tx == t && !c->ending)
+				t->res_held = true;
+			else
+				http_tx_report(c, t, HTTP_DIR_RESPONSE);
+		}
+	}
+	http_tx_done_check(c, t);
 }
 
 struct http_conn *
 http_conn_new(struct http_engine *he, void *flow_ctx, uint64_t ts_usec)
 {
+	(void)ts_usec;
 	struct http_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->he = he;
 	c->flow_ctx = flow_ctx;
-	c->now.tv_sec = (time_t)(ts_usec / 1000000);
-	c->now.tv_usec = (suseconds_t)(ts_usec % 1000000);
-	c->connp = htp_connp_create(he->cfg);
-	if (!c->connp) {
-		free(c);
-		return NULL;
-	}
-	htp_connp_set_user_data(c->connp, c);
-	htp_connp_open(c->connp, NULL, 0, NULL, 0, &c->now);
-	for (int d = 0; d < HTTP_DIRS; d++)
+	for (int d = 0; d < HTTP_DIRS; d++) {
+		/* A start line and header_bytes of fields, and the lookahead of
+		 * the empty line's search. */
+		size_t head = (size_t)he->lim.header_bytes * 2 + 8;
+		buf_init(&c->p[d].head, head);
+		buf_init(&c->p[d].replay, head);
 		buf_init(&c->pending[d], HTTP_PENDING_MAX);
+	}
 	he->stats.conns++;
 	return c;
 }
 
-/* The libhtp transaction in progress in one direction, if ours. */
-static struct http_tx *
-http_conn_current(struct http_conn *c, enum http_dir dir)
-{
-	htp_tx_t *htx = dir == HTTP_DIR_REQUEST ? htp_connp_get_in_tx(c->connp) :
-						  htp_connp_get_out_tx(c->connp);
-	return http_tx_of(htx);
-}
-
-/* The side in progress in dir ends here; report what it has. */
-static void
-http_conn_cut_current(struct http_conn *c, enum http_dir dir, uint32_t anom)
-{
-	struct http_tx *t = http_conn_current(c, dir);
-	if (!t || !t->side[dir].started || t->side[dir].reported)
-		return;
-	t->side[dir].anom |= anom;
-	if (dir == HTTP_DIR_REQUEST && t->no_request)
-		return;
-	if (dir == HTTP_DIR_RESPONSE && !c->he->lim.responses)
-		return;
-	http_tx_report(c, t, dir);
-}
-
-/* libhtp gave up on a direction: say why, as precisely as we can tell. */
-static void
-http_conn_error(struct http_conn *c, enum http_dir dir)
-{
-	c->he->stats.parse_errors++;
-	struct http_tx *t = http_conn_current(c, dir);
-	uint32_t anom = dir == HTTP_DIR_REQUEST ? HTTP_ANOM_INVALID_REQUEST : HTTP_ANOM_INVALID_RESPONSE;
-	if (t && t->htx) {
-		int progress = dir == HTTP_DIR_REQUEST ? (int)t->htx->request_progress :
-							 (int)t->htx->response_progress;
-		bool in_body = dir == HTTP_DIR_REQUEST ? progress == HTP_REQUEST_BODY :
-							 progress == HTP_RESPONSE_BODY;
-		/* libhtp fails a direction whose header line outgrows the field limit
-		 * (set to header_bytes) and does not say so but in a log line. */
-		if (!in_body && http_stream_pos(c, dir) - t->side[dir].start >= c->he->lim.header_bytes) {
-			anom = HTTP_ANOM_HEADERS_TOO_LARGE;
-			c->he->stats.header_limit_hits++;
-		} else if (in_body && t->side[dir].chunked) {
-			anom = HTTP_ANOM_BAD_CHUNK;
-		}
-	}
-	http_conn_cut_current(c, dir, anom);
-}
-
-/*
- * Feeds one run of bytes to libhtp. Returns how many it took: all of them,
- * unless it stopped to wait for the other direction.
- */
-static size_t
-http_conn_push_call(struct http_conn *c, enum http_dir dir, const uint8_t *data, size_t len)
-{
-	if (c->dead[dir])
-		return len;
-	int rc = dir == HTTP_DIR_REQUEST ? htp_connp_req_data(c->connp, &c->now, data, len) :
-					   htp_connp_res_data(c->connp, &c->now, data, len);
-	size_t used = len;
-	switch (rc) {
-	case HTP_STREAM_DATA_OTHER:
-		used = dir == HTTP_DIR_REQUEST ? htp_connp_req_data_consumed(c->connp) :
-						 htp_connp_res_data_consumed(c->connp);
-		if (used > len)
-			used = len;
-		break;
-	case HTP_STREAM_TUNNEL:
-		/* CONNECT accepted or protocol switched: no longer HTTP. */
-		c->dead[HTTP_DIR_REQUEST] = c->dead[HTTP_DIR_RESPONSE] = true;
-		break;
-	case HTP_STREAM_ERROR:
-		c->dead[dir] = true;
-		if (!c->over_limit)
-			http_conn_error(c, dir);
-		break;
-	default:
-		break;
-	}
-	/* Our line hook stopped it (libhtp may call that an error): txns_per_conn. */
-	if (c->over_limit)
-		c->dead[HTTP_DIR_REQUEST] = c->dead[HTTP_DIR_RESPONSE] = true;
-	c->fed[dir] += used;
-	return used;
-}
-
-/* Body bytes left before the message in progress ends, when its length is known. */
-static size_t
-http_conn_msg_left(const struct http_conn *c, enum http_dir dir)
-{
-	const htp_tx_t *h = dir == HTTP_DIR_REQUEST ? htp_connp_get_in_tx(c->connp) :
-						      htp_connp_get_out_tx(c->connp);
-	if (!h)
-		return SIZE_MAX;
-	bool body = dir == HTTP_DIR_REQUEST ? h->request_progress == HTP_REQUEST_BODY :
-					      h->response_progress == HTP_RESPONSE_BODY;
-	enum htp_transfer_coding_t tc = dir == HTTP_DIR_REQUEST ? h->request_transfer_coding :
-								  h->response_transfer_coding;
-	int64_t cl = dir == HTTP_DIR_REQUEST ? h->request_content_length : h->response_content_length;
-	int64_t seen = dir == HTTP_DIR_REQUEST ? h->request_message_len : h->response_message_len;
-	if (!body || tc != HTP_CODING_IDENTITY || cl < 0 || seen >= cl)
-		return SIZE_MAX;
-	return (uint64_t)(cl - seen) < SIZE_MAX ? (size_t)(cl - seen) : SIZE_MAX;
-}
-
-/*
- * libhtp 0.5.42 probes the line after a message (its *_FINALIZE state) and,
- * when that line straddles two calls, cannot give back the part it buffered:
- * the next request or status line comes out doubled. So no call may end
- * inside such a line: calls are cut after the last LF, and again where a
- * body of known length ends inside the LF-free rest, so the probe always
- * finds either a whole line or the end of the call.
- */
-static size_t
-http_conn_push(struct http_conn *c, enum http_dir dir, const uint8_t *data, size_t len)
-{
-	const uint8_t *lf = memrchr(data, '\n', len);
-	size_t head = lf ? (size_t)(lf - data) + 1 : 0;
-	size_t used = 0;
-	if (head) {
-		used = http_conn_push_call(c, dir, data, head);
-		if (used < head)
-			return used;
-	}
-	while (used < len && !c->dead[dir]) {
-		size_t n = len - used;
-		size_t left = http_conn_msg_left(c, dir);
-		if (left < n)
-			n = left;
-		size_t took = http_conn_push_call(c, dir, data + used, n);
-		used += took;
-		if (took < n)
-			break;
-	}
-	return c->dead[dir] ? len : used;
-}
-
-/* Offers the pending bytes of dir again; true if libhtp took any. */
+/* Offers the held bytes of dir again; true if the parser took any. */
 static bool
 http_conn_drain(struct http_conn *c, enum http_dir dir)
 {
 	struct buf *p = &c->pending[dir];
-	if (buf_len(p) == 0)
+	size_t n = buf_len(p);
+	if (n == 0 && !http_parse_has_replay(c, dir))
 		return false;
-	if (c->dead[dir]) {
+	if (c->p[dir].st == HTTP_P_STOP) {
 		buf_clear(p);
 		return false;
 	}
-	size_t used = http_conn_push(c, dir, buf_data(p), buf_len(p));
-	buf_consume(p, used);
-	if (c->dead[dir])
+	bool replay = http_parse_has_replay(c, dir);
+	size_t used = http_parse_feed(c, dir, buf_data(p), n);
+	if (c->p[dir].st == HTTP_P_STOP) {
 		buf_clear(p);
-	return used > 0;
-}
-
-static void
-http_conn_set_time(struct http_conn *c, uint64_t ts_usec)
-{
-	c->now.tv_sec = (time_t)(ts_usec / 1000000);
-	c->now.tv_usec = (suseconds_t)(ts_usec % 1000000);
+		return used > 0;
+	}
+	buf_consume(p, used);
+	return used > 0 || (replay && !http_parse_has_replay(c, dir));
 }
 
 void
 http_conn_feed(struct http_conn *c, enum http_dir dir, const uint8_t *data, size_t len,
 	       uint64_t ts_usec)
 {
-	if (!c || (unsigned)dir >= HTTP_DIRS || c->dead[dir] || !data || len == 0)
+	(void)ts_usec;
+	if (!c || (unsigned)dir >= HTTP_DIRS || c->p[dir].st == HTTP_P_STOP || !data || len == 0)
 		return;
-	http_conn_set_time(c, ts_usec);
 	struct buf *p = &c->pending[dir];
 	if (buf_len(p) > 0) {
 		/* Order matters: new bytes queue behind the waiting ones. */
@@ -448,8 +326,9 @@ http_conn_feed(struct http_conn *c, enum http_dir dir, const uint8_t *data, size
 		}
 		http_conn_drain(c, dir);
 	} else {
-		size_t used = http_conn_push(c, dir, data, len);
-		if (used < len && !c->dead[dir] && buf_append(p, data + used, len - used) != 0) {
+		size_t used = http_parse_feed(c, dir, data, len);
+		if (used < len && c->p[dir].st != HTTP_P_STOP &&
+		    buf_append(p, data + used, len - used) != 0) {
 			c->he->stats.pending_limit_hits++;
 			http_conn_gap(c, dir, len - used);
 		}
@@ -462,35 +341,47 @@ http_conn_feed(struct http_conn *c, enum http_dir dir, const uint8_t *data, size
 			break;
 }
 
+/* The side in progress in dir ends here; report what it has. */
+static void
+http_conn_cut_current(struct http_conn *c, enum http_dir dir, uint32_t anom)
+{
+	struct http_tx *t = c->p[dir].tx;
+	if (!t)
+		return;
+	c->p[dir].tx = NULL;
+	t->side[dir].anom |= anom;
+	http_msg_end(c, t, dir, false);
+}
+
 void
 http_conn_gap(struct http_conn *c, enum http_dir dir, uint64_t len)
 {
 	(void)len;
-	if (!c || (unsigned)dir >= HTTP_DIRS || c->dead[dir])
+	if (!c || (unsigned)dir >= HTTP_DIRS || c->p[dir].st == HTTP_P_STOP)
 		return;
-	c->dead[dir] = true;
-	buf_clear(&c->pending[dir]);
 	c->he->stats.gaps++;
 	/* Every later report carries it: with bytes lost, pairing is a guess. */
 	c->sticky |= HTTP_ANOM_GAP;
 	http_conn_cut_current(c, dir, HTTP_ANOM_GAP);
+	http_parse_stop(c, dir);
 }
 
 void
 http_conn_end(struct http_conn *c, uint64_t ts_usec)
 {
+	(void)ts_usec;
 	if (!c || c->ending)
 		return;
-	c->ending = true;
-	http_conn_set_time(c, ts_usec);
+	/* Held bytes get their chance, then each side closes: the request
+	 * first, so a response waiting for its request can pair. */
 	http_conn_drain(c, HTTP_DIR_REQUEST);
 	http_conn_drain(c, HTTP_DIR_RESPONSE);
-	/* Lets libhtp complete bodies delimited by the close. */
-	if (!c->dead[HTTP_DIR_RESPONSE])
-		htp_connp_close(c->connp, &c->now);
-	else if (!c->dead[HTTP_DIR_REQUEST])
-		htp_connp_req_close(c->connp, &c->now);
-	c->dead[HTTP_DIR_REQUEST] = c->dead[HTTP_DIR_RESPONSE] = true;
+	if (c->p[HTTP_DIR_REQUEST].st == HTTP_P_WAIT)
+		c->p[HTTP_DIR_REQUEST].st = HTTP_P_IDLE;
+	http_parse_close(c, HTTP_DIR_REQUEST);
+	http_conn_drain(c, HTTP_DIR_RESPONSE);
+	c->ending = true;
+	http_parse_close(c, HTTP_DIR_RESPONSE);
 	/* What never completed is reported as it stands, oldest first. */
 	struct http_tx *t = c->head;
 	while (t) {
@@ -499,6 +390,7 @@ http_conn_end(struct http_conn *c, uint64_t ts_usec)
 			http_tx_report(c, t, HTTP_DIR_REQUEST);
 		if (t->side[HTTP_DIR_RESPONSE].started && c->he->lim.responses)
 			http_tx_report(c, t, HTTP_DIR_RESPONSE);
+		t->res_held = false;
 		t = next;
 	}
 }
@@ -510,9 +402,6 @@ http_conn_free(struct http_conn *c)
 		return;
 	while (c->head) {
 		struct http_tx *t = c->head;
-		if (t->htx)
-			htp_tx_set_user_data(t->htx, NULL);
-		t->htx = NULL;
 		http_tx_unlink(c, t);
 		http_side_fini(&t->side[HTTP_DIR_REQUEST]);
 		http_side_fini(&t->side[HTTP_DIR_RESPONSE]);
@@ -525,10 +414,11 @@ http_conn_free(struct http_conn *c)
 		http_side_fini(&t->side[HTTP_DIR_RESPONSE]);
 		free(t);
 	}
-	htp_connp_destroy_all(c->connp);
-	c->connp = NULL;
 	http_body_end_conn(c);
-	for (int d = 0; d < HTTP_DIRS; d++)
+	for (int d = 0; d < HTTP_DIRS; d++) {
+		buf_fini(&c->p[d].head, false);
+		buf_fini(&c->p[d].replay, false);
 		buf_fini(&c->pending[d], false);
+	}
 	free(c);
 }
