@@ -2,7 +2,10 @@
  * capture_writer: classic pcap output (microsecond stamps, little-endian,
  * snap length 262144).
  *
- * The writer owns a 1 MiB buffer and writes it with write(2) when full.
+ * The writer owns a 1 MiB buffer (room for the largest packet) and writes
+ * it with write(2) once CAPTURE_WRITER_FLUSH_AT bytes are in it: a smaller
+ * batch stays in the CPU's L2 cache between being built and being written,
+ * instead of going out to memory and back.
  * capture_writer_reserve hands out room for a packet inside that buffer, so
  * a caller can build the packet in place and the bytes are copied once, by
  * the kernel. The first write error sticks: later calls return it and
@@ -21,6 +24,7 @@
 
 enum {
 	CAPTURE_WRITER_BUF = 1 << 20,
+	CAPTURE_WRITER_FLUSH_AT = 1 << 17,
 	CAPTURE_WRITER_SNAPLEN = 262144,
 	CAPTURE_WRITER_REC = 16,
 };
@@ -101,7 +105,9 @@ capture_writer_reserve(struct capture_writer *w, size_t max_len)
 		w->err = TLSIPS_ELIMIT;
 		return NULL;
 	}
-	if (CAPTURE_WRITER_BUF - w->len < CAPTURE_WRITER_REC + max_len && capture_writer_flush(w) != 0)
+	if ((w->len >= CAPTURE_WRITER_FLUSH_AT ||
+	     CAPTURE_WRITER_BUF - w->len < CAPTURE_WRITER_REC + max_len) &&
+	    capture_writer_flush(w) != 0)
 		return NULL;
 	return w->buf + w->len + CAPTURE_WRITER_REC;
 }

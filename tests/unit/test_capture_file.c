@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -394,6 +395,82 @@ test_missing_file(void **state)
 	assert_non_null(strstr(err, "/nonexistent/x.pcap"));
 }
 
+/* Packet i of the large-file test: 1000 bytes, or the largest record for i == BIG_AT. */
+enum { LARGE_N = 1200, BIG_AT = 600, BIG_LEN = 262144 };
+
+static size_t
+large_pkt(unsigned i, uint8_t *out)
+{
+	size_t n = i == BIG_AT ? BIG_LEN : 1000;
+	for (size_t k = 0; k < n; k++)
+		out[k] = (uint8_t)(i * 7 + k * 3);
+	return n;
+}
+
+static void
+expect_large(struct capture_file *cf, uint8_t *want)
+{
+	char err[256];
+	struct capture_pkt p;
+	for (unsigned i = 0; i < LARGE_N; i++) {
+		size_t n = large_pkt(i, want);
+		assert_int_equal(capture_file_next(cf, &p, err, sizeof(err)), 1);
+		assert_int_equal(p.caplen, n);
+		assert_memory_equal(p.data, want, n);
+	}
+	assert_int_equal(capture_file_next(cf, &p, err, sizeof(err)), 0);
+	assert_int_equal(capture_file_stats(cf)->packets, LARGE_N);
+}
+
+static void
+test_records_across_many_refills_and_the_largest_record(void **state)
+{
+	(void)state;
+	/* About 1.4 MB: refills of the 256 KiB buffer cut records anywhere,
+	 * and one record of 262144 bytes needs more than the buffer holds. */
+	struct tmp t;
+	tmp_make(&t);
+	uint8_t *pkt = malloc(BIG_LEN);
+	assert_non_null(pkt);
+	struct capture_writer *w;
+	char err[256];
+	assert_int_equal(capture_writer_open(t.path, CAPTURE_LINK_RAW, &w, err, sizeof(err)), 0);
+	for (unsigned i = 0; i < LARGE_N; i++)
+		assert_int_equal(capture_writer_write(w, i, pkt, large_pkt(i, pkt)), 0);
+	assert_int_equal(capture_writer_close(w), 0);
+
+	struct capture_file *cf;
+	assert_int_equal(capture_file_open(t.path, &cf, err, sizeof(err)), 0);
+	expect_large(cf, pkt);
+	capture_file_close(cf);
+
+	/* The same through a pipe, which reads as it comes (short reads). */
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(fds[0]);
+		FILE *in = fopen(t.path, "rb");
+		size_t n;
+		while (in != NULL && (n = fread(pkt, 1, 4096, in)) > 0)
+			if (write(fds[1], pkt, n) != (ssize_t)n)
+				_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	FILE *fp = fdopen(fds[0], "rb");
+	assert_non_null(fp);
+	assert_int_equal(capture_file_open_fp_take(fp, "pipe", &cf, err, sizeof(err)), 0);
+	expect_large(cf, pkt);
+	capture_file_close(cf);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(pkt);
+	unlink(t.path);
+}
+
 int
 main(void)
 {
@@ -409,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_corrupt_last_record_malformed),
 		cmocka_unit_test(test_not_a_capture),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_records_across_many_refills_and_the_largest_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
