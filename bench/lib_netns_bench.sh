@@ -12,6 +12,7 @@
 #     nb_setup NCLIENT_ADDRS   # NB_CLI, NB_SRV, NB_SRV_IP, NB_CLI_IPS[]
 #     in_cli CMD... / in_srv CMD...
 #     nb_queue_port PORT QUEUE # iptables NFQUEUE rules for PORT, both directions
+#     nb_bypass_rules PORT MARK # response bypass rules (before nb_queue_port PORT)
 #     nb_unqueue               # delete them again
 #     nb_cleanup               # rules, veth, namespaces (idempotent)
 #
@@ -98,6 +99,16 @@ nb_rule() {
 nb_queue_port() {
 	nb_rule "$NB_SRV" INPUT -p tcp --dport "$1" -j NFQUEUE --queue-num "$2"
 	nb_rule "$NB_SRV" OUTPUT -p tcp --sport "$1" -j NFQUEUE --queue-num "$2"
+}
+
+# nb_bypass_rules PORT MARK: the response bypass rules of docs/inline.md, to
+# be added before nb_queue_port PORT: a client packet tlsips returns with
+# NF_REPEAT and MARK saves MARK to its connection and passes; the server's
+# packets of a marked connection pass unqueued.
+nb_bypass_rules() {
+	nb_rule "$NB_SRV" INPUT -p tcp --dport "$1" -m mark --mark "$2/$2" -j CONNMARK --set-mark "$2/$2"
+	nb_rule "$NB_SRV" INPUT -p tcp --dport "$1" -m mark --mark "$2/$2" -j ACCEPT
+	nb_rule "$NB_SRV" OUTPUT -p tcp --sport "$1" -m connmark --mark "$2/$2" -j ACCEPT
 }
 
 nb_unqueue() {

@@ -12,6 +12,11 @@
 # the server key decrypts, RSA 2048, no session cache or tickets, a 128-byte
 # text/html response) listens on three ports:
 #   plain    PORT_PLAIN (9443): no NFQUEUE rule, nothing inspects it
+#   tlsips-bypass  PORT_BYP (8445), the same nginx process, queue 1, a second
+#            tlsips run as below but monitor-responses: false and
+#            bypass-mark: 0x100, with the bypass rules of docs/inline.md
+#            before the queue rules: responses skip the queue once each
+#            connection's handshake is done (part rps only)
 #   tlsips   PORT_IPS (8443), the same nginx process: both directions queued
 #            to NFQUEUE 0, `tlsips run -c policy.yaml` (prevent mode, a TLS
 #            inspection entry with the server's key, built-in rules,
@@ -97,8 +102,8 @@ for p in $parts; do
 done
 has_part() { [[ " $parts " == *" $1 "* ]]; }
 
-PORT_PLAIN=9443 PORT_IPS=8443 PORT_MODSEC=7443 PORT_MEM=8444
-QUEUE=0
+PORT_PLAIN=9443 PORT_IPS=8443 PORT_MODSEC=7443 PORT_MEM=8444 PORT_BYP=8445
+QUEUE=0 QUEUE_BYP=1 BYP_MARK=0x100
 WARM_CONNS=2000
 # Open files per process: this machine's hard limit (ulimit -Hn) may be low
 # and, without CAP_SYS_RESOURCE, cannot be raised; so each idle_tls process
@@ -150,11 +155,11 @@ stop_pid() {
 	local rc=0
 	wait "$pid" 2>/dev/null || rc=$?
 	# tlsips must end by itself with 0 on SIGTERM; anything else is noted.
-	if [[ $name == tlsips && $sig == TERM && $rc != 0 ]]; then
-		bench_log "tlsips exited with status $rc on SIGTERM"
+	if [[ $name == tlsips* && $sig == TERM && $rc != 0 ]]; then
+		bench_log "$name exited with status $rc on SIGTERM"
 		{
-			echo "tlsips run: exit status $rc on SIGTERM ($((rc > 128 ? rc - 128 : 0)) = signal number if > 0); its last stderr lines:"
-			tail -4 "$W/tlsips.err" | sed 's/^/  | /'
+			echo "$name run: exit status $rc on SIGTERM ($((rc > 128 ? rc - 128 : 0)) = signal number if > 0); its last stderr lines:"
+			tail -4 "$W/$name.err" | sed 's/^/  | /'
 		} >>"$W/notes"
 	fi
 	unset "PID[$name]"
@@ -250,7 +255,7 @@ ngx_start() {
 	nb_wait_listen "$port" "${PID[$name]}" "nginx $name"
 }
 
-ngx_conf ngx "" "" "$PORT_PLAIN" "$PORT_IPS"
+ngx_conf ngx "" "" "$PORT_PLAIN" "$PORT_IPS" "$PORT_BYP"
 ngx_start ngx "$PORT_PLAIN"
 
 modsec_ok=0
@@ -337,6 +342,14 @@ EOF
 "$tlsips" check -c "$W/policy.yaml" >"$W/check.out" 2>&1 ||
 	bench_die "tlsips check -c policy.yaml failed: $(cat "$W/check.out")"
 
+# The bypass variant: its own port, queue, events; responses not monitored.
+sed -e "s/ports: \[$PORT_IPS, $PORT_MEM, $PORT_PLAIN\]/ports: [$PORT_BYP]/" \
+	-e 's/monitor-responses: true/monitor-responses: false/' \
+	-e "s/queues: \[$QUEUE\]/queues: [$QUEUE_BYP]\n  bypass-mark: $BYP_MARK/" \
+	-e "s|$W/events.json|$W/events-bypass.json|" "$W/policy.yaml" >"$W/policy-bypass.yaml"
+"$tlsips" check -c "$W/policy-bypass.yaml" >"$W/check-bypass.out" 2>&1 ||
+	bench_die "tlsips check -c policy-bypass.yaml failed: $(cat "$W/check-bypass.out")"
+
 IPS_ERR=""
 # ips_start: NFQUEUE rules for PORT_IPS and tlsips run; returns 1 (and sets
 # IPS_ERR) when tlsips does not come up, so other variants still run.
@@ -360,6 +373,24 @@ ips_start() {
 ips_stop() {
 	stop_pid tlsips TERM
 	nb_unqueue
+}
+# ipsb_start: the bypass variant (tlsips-bypass); 1 with IPSB_ERR when it does not start.
+IPSB_ERR=""
+ipsb_start() {
+	: >"$W/tlsips-bypass.err"
+	nb_bypass_rules "$PORT_BYP" "$BYP_MARK"
+	nb_queue_port "$PORT_BYP" "$QUEUE_BYP"
+	ip netns exec "$NB_SRV" "$tlsips" run -c "$W/policy-bypass.yaml" >"$W/tlsips-bypass.out" 2>"$W/tlsips-bypass.err" &
+	PID[tlsips-bypass]=$!
+	for _ in $(seq 1 300); do
+		grep -q '^tlsips: running: .*response bypass$' "$W/tlsips-bypass.err" && return 0
+		kill -0 "${PID[tlsips-bypass]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	IPSB_ERR="tlsips run (bypass) did not start with the bypass on: $(head -c 2000 "$W/tlsips-bypass.err")"
+	bench_log "$IPSB_ERR"
+	stop_pid tlsips-bypass KILL
+	return 1
 }
 ips_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/${PID[tlsips]}/status"; }
 # ips_stats: the next stats event tlsips writes (every 5 s), as JSON.
@@ -465,15 +496,22 @@ if has_part rps || has_part conn || has_part mem; then
 		check_variant tlsips "$PORT_IPS" reset
 	fi
 fi
+ipsb_up=0
+if has_part rps && ipsb_start; then
+	ipsb_up=1
+	check_variant tlsips-bypass "$PORT_BYP" reset
+fi
 check_variant plain "$PORT_PLAIN" none
 [[ $modsec_ok == 0 ]] || check_variant modsec "$PORT_MODSEC" 403
 
-declare -A URL=([plain]="https://$SRV:$PORT_PLAIN/small.html" [tlsips]="https://$SRV:$PORT_IPS/small.html" [modsec]="https://$SRV:$PORT_MODSEC/small.html")
+declare -A URL=([plain]="https://$SRV:$PORT_PLAIN/small.html" [tlsips]="https://$SRV:$PORT_IPS/small.html" [modsec]="https://$SRV:$PORT_MODSEC/small.html"
+	[tlsips-bypass]="https://$SRV:$PORT_BYP/small.html")
 
 # --- part rps -----------------------------------------------------------------
 if has_part rps; then
 	variants=(plain)
 	[[ $ips_up == 1 ]] && variants+=(tlsips)
+	[[ $ipsb_up == 1 ]] && variants+=(tlsips-bypass)
 	variants+=(modsec)
 	declare -A RPS=() P50=() P99=() L50=() L99=() NCPU=() ICPU=()
 	bench_log "rps: warm-up"
@@ -484,13 +522,13 @@ if has_part rps; then
 			ngxp=${PID[ngx]}
 			[[ $v == modsec ]] && ngxp=${PID[modsec]}
 			c0=$(cpu_ns "$ngxp") i0=0
-			[[ $v == tlsips ]] && i0=$(cpu_ns "${PID[tlsips]}")
+			[[ $v == tlsips* ]] && i0=$(cpu_ns "${PID[$v]}")
 			run_wrk "$threads" "$conns" "$dur" "${URL[$v]}"
 			c1=$(cpu_ns "$ngxp") i1=0
-			[[ $v == tlsips ]] && i1=$(cpu_ns "${PID[tlsips]}")
+			[[ $v == tlsips* ]] && i1=$(cpu_ns "${PID[$v]}")
 			RPS[$v]+=" $W_RPS" P50[$v]+=" $W_P50" P99[$v]+=" $W_P99"
 			NCPU[$v]+=" $(cpu_us_per "$c0" "$c1" "$W_REQ")"
-			[[ $v != tlsips ]] || ICPU[$v]+=" $(cpu_us_per "$i0" "$i1" "$W_REQ")"
+			[[ $v != tlsips* ]] || ICPU[$v]+=" $(cpu_us_per "$i0" "$i1" "$W_REQ")"
 			bench_log "rps round $((r + 1)) $v -c$conns: $W_RPS req/s, p50 $W_P50 us, p99 $W_P99 us"
 			run_wrk 1 1 "$lat_dur" "${URL[$v]}"
 			L50[$v]+=" $W_P50" L99[$v]+=" $W_P99"
@@ -500,14 +538,15 @@ if has_part rps; then
 	say ""
 	say "1. keep-alive HTTPS, wrk -t$threads -c$conns -d${dur}s --latency, $rounds rounds (median; vs plain: median of per-round ratios/differences)"
 	say "   and wrk -t1 -c1 -d${lat_dur}s (one request at a time: latency without queueing)"
-	say "$(printf '   %-8s %10s %9s %9s %9s %10s   %9s %9s %10s' variant 'req/s' 'vs plain' 'p50 us' 'p99 us' '+p50 us' 'c1 p50' 'c1 p99' 'c1 +p50')"
+	say "$(printf '   %-13s %10s %9s %9s %9s %10s   %9s %9s %10s' variant 'req/s' 'vs plain' 'p50 us' 'p99 us' '+p50 us' 'c1 p50' 'c1 p99' 'c1 +p50')"
 	for v in "${variants[@]}"; do
-		say "$(printf '   %-8s %10s %8s%% %9s %9s %10s   %9s %9s %10s' "$v" "$(median <<<"${RPS[$v]}")" \
+		say "$(printf '   %-13s %10s %8s%% %9s %9s %10s   %9s %9s %10s' "$v" "$(median <<<"${RPS[$v]}")" \
 			"$(paired_ratio "${RPS[$v]}" "${RPS[plain]}")" "$(median <<<"${P50[$v]}")" "$(median <<<"${P99[$v]}")" \
 			"$(paired_diff "${P50[$v]}" "${P50[plain]}")" "$(median <<<"${L50[$v]}")" "$(median <<<"${L99[$v]}")" \
 			"$(paired_diff "${L50[$v]}" "${L50[plain]}")")"
 	done
 	say "   CPU per request at -c$conns (median): nginx $(median <<<"${NCPU[plain]}") us plain, $(median <<<"${NCPU[modsec]}") us with ModSecurity+CRS${ICPU[tlsips]:+; with tlsips: nginx $(median <<<"${NCPU[tlsips]}") us + tlsips $(median <<<"${ICPU[tlsips]}") us}"
+	[[ -z ${ICPU[tlsips-bypass]:-} ]] || say "   CPU per request at -c$conns (median), tlsips-bypass: nginx $(median <<<"${NCPU[tlsips-bypass]}") us + tlsips $(median <<<"${ICPU[tlsips-bypass]}") us; $(grep -c '"event_type":"stats"' "$W/events-bypass.json" 2>/dev/null || echo 0) stats events"
 	for v in "${variants[@]}"; do say "   $v each round: req/s${RPS[$v]} | p50${P50[$v]} | c1 p50${L50[$v]} | nginx cpu us${NCPU[$v]}${ICPU[$v]:+ | tlsips cpu us${ICPU[$v]}}"; done
 	say "   ModSecurity wrote $(wc -l <"$W/modsec/error.log") error.log lines and $(stat -c %s "$W/modsec/audit.log" 2>/dev/null || echo 0) audit.log bytes (the two blocked checks: benign traffic is not logged)"
 	if [[ $ips_up == 1 ]]; then
@@ -522,6 +561,18 @@ if has_part rps; then
 			"c1 p50 $(median <<<"${L50[tlsips]}") vs $(median <<<"${L50[modsec]}") us -> $(pf "$(median <<<"${L50[tlsips]}") < $(median <<<"${L50[modsec]}")")"
 	else
 		say "   tlsips: not measured: $IPS_ERR"
+	fi
+	if [[ $ipsb_up == 1 ]]; then
+		keep=$(paired_ratio "${RPS[tlsips-bypass]}" "${RPS[plain]}")
+		add=$(paired_diff "${P50[tlsips-bypass]}" "${P50[plain]}")
+		add1=$(paired_diff "${L50[tlsips-bypass]}" "${L50[plain]}")
+		pf() { if awk "BEGIN {exit !($1)}"; then echo PASS; else echo FAIL; fi; }
+		say "   target (tlsips-bypass): keeps >= 85 % of plain req/s: $keep % -> $(pf "$keep >= 85")"
+		say "   target (tlsips-bypass): adds <= 100 us p50: $add us at -c$conns -> $(pf "$add <= 100"); $add1 us at -c1 -> $(pf "$add1 <= 100")"
+		stop_pid tlsips-bypass TERM
+		say "   tlsips-bypass: $(grep -o '[0-9]* flows bypassed' "$W/tlsips-bypass.err" | tail -1), queue: $(grep -o '^tlsips: queue [0-9]*: [0-9]* packets' "$W/tlsips-bypass.err" | tail -1 | sed 's/.*: //')"
+	elif has_part rps; then
+		say "   tlsips-bypass: not measured: $IPSB_ERR"
 	fi
 fi
 

@@ -123,6 +123,11 @@ enum capture_nfq_verdict {
 	CAPTURE_NFQ_DROP = 0,
 	CAPTURE_NFQ_ACCEPT = 1,
 	CAPTURE_NFQ_HOLD = 2, /* callback only: no verdict yet, capture_nfq_verdict follows */
+	/* Accept, but run the rules of the chain that queued the packet once
+	 * more first (NF_REPEAT), with the mark the callback set: a rule
+	 * placed before the queue rule sees the mark and can act on it (save
+	 * it to the connection, accept). Counted as accepted and as repeated. */
+	CAPTURE_NFQ_REPEAT = 3,
 };
 
 struct capture_nfq_opts {
@@ -164,6 +169,9 @@ struct capture_nfq_stats {
 	uint64_t bytes;            /* their captured bytes */
 	uint64_t accepted, dropped;
 	uint64_t held;             /* HOLD returned (their verdicts count when given) */
+	uint64_t repeated;         /* accepted with REPEAT (also in accepted) */
+	uint64_t reads;            /* recvmmsg calls that returned packets */
+	uint64_t verdict_sends;    /* sendto calls carrying verdicts (several each) */
 	uint64_t truncated;        /* longer than the copy range: caplen < wire_len */
 	uint64_t gso;              /* unsegmented GSO/GRO packets */
 	uint64_t enobufs;          /* socket buffer overflowed: the kernel lost queue messages */
@@ -191,21 +199,36 @@ int capture_nfq_open(uint32_t queue_num, const struct capture_nfq_opts *opts,
 int capture_nfq_fd(const struct capture_nfq *q);
 /*
  * Reads and decides up to max packets that are waiting now, never blocking:
- * each goes to fn, whose verdict is sent at once. Returns the number of
- * packets handled (0: none waiting), or TLSIPS_ESYS with a message naming the
- * queue when the socket failed. A socket buffer overflow (ENOBUFS) is counted,
- * not an error: the lost packets are the kernel's to drop or pass.
+ * several per system call (recvmmsg), each handed to fn. Verdicts are
+ * gathered and sent together, several netlink messages in one datagram, in
+ * the order they were given, before this returns (and whenever the batch
+ * fills). Returns the number of packets handled (0: none waiting), or
+ * TLSIPS_ESYS with a message naming the queue when the socket failed. A
+ * socket buffer overflow (ENOBUFS) is counted, not an error: the lost
+ * packets are the kernel's to drop or pass.
  */
 int capture_nfq_dispatch(struct capture_nfq *q, int max, capture_nfq_fn fn, void *ctx, char *err,
 			 size_t errlen);
 /*
  * Verdict for a held packet: CAPTURE_NFQ_ACCEPT or CAPTURE_NFQ_DROP. The
- * _mark variant also sets the packet's mark. Returns 0, TLSIPS_ESYS when the
- * kernel did not take it (counted), or TLSIPS_ECONFIG for another verdict.
+ * _mark variant also sets the packet's mark. Called from fn (inside
+ * capture_nfq_dispatch) it joins that dispatch's batch; otherwise it is sent
+ * at once. Returns 0, TLSIPS_ESYS when the kernel did not take it (counted),
+ * or TLSIPS_ECONFIG for another verdict.
  */
 int capture_nfq_verdict(struct capture_nfq *q, uint32_t id, enum capture_nfq_verdict verdict);
 int capture_nfq_verdict_mark(struct capture_nfq *q, uint32_t id, enum capture_nfq_verdict verdict,
 			     uint32_t mark);
+/*
+ * One NFQNL_MSG_VERDICT netlink message for packet id of queue queue_num,
+ * written at out (cap bytes): header, NFQA_VERDICT_HDR and, with set_mark,
+ * NFQA_MARK. Several in a row make one batch datagram. Returns its length
+ * (CAPTURE_NFQ_VERDICT_MSG at most), or 0 when it does not fit or the
+ * verdict is HOLD or unknown.
+ */
+enum { CAPTURE_NFQ_VERDICT_MSG = 40 };
+size_t capture_nfq_verdict_msg(uint8_t *out, size_t cap, uint16_t queue_num, uint32_t id,
+			       enum capture_nfq_verdict verdict, bool set_mark, uint32_t mark);
 /* Counters, with the kernel's figures read now. */
 void capture_nfq_stats(const struct capture_nfq *q, struct capture_nfq_stats *out);
 uint32_t capture_nfq_queue_num(const struct capture_nfq *q);

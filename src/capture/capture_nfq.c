@@ -12,17 +12,26 @@
  * the whole packet, and with NFQA_CFG_F_GSO the kernel need not segment
  * GSO/GRO packets first, so a record spread over a large send arrives whole.
  *
+ * Per packet the costs that matter are system calls and wake-ups, so each
+ * dispatch reads up to CAPTURE_NFQ_RBATCH queue messages per recvmmsg and
+ * gathers the verdicts into one datagram of several netlink messages
+ * (built here, capture_nfq_verdict_msg), sent once per read batch: the
+ * kernel takes them in order, as if sent one by one. A verdict it refuses
+ * (an id it no longer has) comes back as a netlink error and is counted.
+ *
  * When nobody is bound to the queue the kernel drops its packets, unless the
  * rule says --queue-bypass (docs/inline.md: the fail-open trade-off).
  */
 #include "capture/capture.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <libnfnetlink/libnfnetlink.h>
 #include <linux/netfilter.h>
+#include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -41,6 +50,11 @@ enum {
 	CAPTURE_NFQ_DEFAULT_MAXLEN = 4096,
 	CAPTURE_NFQ_DEFAULT_RCVBUF = 16 << 20,
 	CAPTURE_NFQ_PROC_FIELDS = 9, /* columns of /proc/net/netfilter/nfnetlink_queue */
+	/* Queue messages per recvmmsg: each has a CAPTURE_NFQ_BUF buffer, touched
+	 * only as far as its packet goes (small packets use a page or two). */
+	CAPTURE_NFQ_RBATCH = 32,
+	/* Verdicts per datagram: a read batch, plus held packets released in it. */
+	CAPTURE_NFQ_VBATCH = 128,
 };
 
 struct capture_nfq {
@@ -51,8 +65,15 @@ struct capture_nfq {
 	capture_nfq_fn fn;         /* set for the length of capture_nfq_dispatch */
 	void *ctx;
 	int handled;               /* packets handed to fn in this dispatch */
+	bool batching;             /* inside dispatch: verdicts wait in vbuf */
 	struct capture_nfq_stats st;
-	uint8_t *buf;              /* CAPTURE_NFQ_BUF bytes: one netlink message */
+	uint8_t *buf;              /* CAPTURE_NFQ_RBATCH * CAPTURE_NFQ_BUF: one message each */
+	struct mmsghdr msgs[CAPTURE_NFQ_RBATCH];
+	struct iovec iov[CAPTURE_NFQ_RBATCH];
+	/* Verdicts not sent yet: vn messages, vlen bytes; what they will count. */
+	uint8_t vbuf[CAPTURE_NFQ_VBATCH * CAPTURE_NFQ_VERDICT_MSG];
+	size_t vlen;
+	uint32_t vn, v_accepted, v_dropped, v_repeated;
 };
 
 void
@@ -122,27 +143,112 @@ capture_nfq_ts(struct nfq_data *nfa)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int
-capture_nfq_send_verdict(struct capture_nfq *q, uint32_t id, enum capture_nfq_verdict verdict,
-			 bool set_mark, uint32_t mark)
+/*
+ * A verdict message, as the kernel reads it (nfnetlink_queue.c):
+ *
+ *   nlmsghdr   len | type = NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_VERDICT | flags | seq | pid
+ *   nfgenmsg   family AF_UNSPEC | version 0 | res_id = queue number (big-endian)
+ *   nlattr     NFQA_VERDICT_HDR: verdict, packet id (both big-endian)
+ *   nlattr     NFQA_MARK: mark (big-endian), only when set_mark
+ *
+ * No NLM_F_ACK: the kernel answers only a verdict it refuses.
+ */
+size_t
+capture_nfq_verdict_msg(uint8_t *out, size_t cap, uint16_t queue_num, uint32_t id,
+			enum capture_nfq_verdict verdict, bool set_mark, uint32_t mark)
 {
 	uint32_t v;
 	switch (verdict) {
 	case CAPTURE_NFQ_ACCEPT: v = NF_ACCEPT; break;
 	case CAPTURE_NFQ_DROP: v = NF_DROP; break;
-	default: return TLSIPS_ECONFIG;
+	case CAPTURE_NFQ_REPEAT: v = NF_REPEAT; break;
+	default: return 0;
 	}
-	int rc = set_mark ? nfq_set_verdict2(q->qh, id, v, mark, 0, NULL)
-			  : nfq_set_verdict(q->qh, id, v, 0, NULL);
-	if (rc < 0) {
-		q->st.verdict_failures++;
-		return TLSIPS_ESYS;
+	size_t len = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)) +
+		     NLA_HDRLEN + NLA_ALIGN(sizeof(struct nfqnl_msg_verdict_hdr)) +
+		     (set_mark ? NLA_HDRLEN + NLA_ALIGN(sizeof(uint32_t)) : 0);
+	if (len > cap)
+		return 0;
+	memset(out, 0, len);
+	struct nlmsghdr nh = {
+		.nlmsg_len = (uint32_t)len,
+		.nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_VERDICT,
+		.nlmsg_flags = NLM_F_REQUEST,
+	};
+	struct nfgenmsg g = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0,
+			      .res_id = htons(queue_num) };
+	struct nlattr a = { .nla_len = NLA_HDRLEN + sizeof(struct nfqnl_msg_verdict_hdr),
+			    .nla_type = NFQA_VERDICT_HDR };
+	struct nfqnl_msg_verdict_hdr vh = { .verdict = htonl(v), .id = htonl(id) };
+	size_t off = 0;
+	memcpy(out + off, &nh, sizeof(nh));
+	off += NLMSG_HDRLEN;
+	memcpy(out + off, &g, sizeof(g));
+	off += NLMSG_ALIGN(sizeof(g));
+	memcpy(out + off, &a, sizeof(a));
+	memcpy(out + off + NLA_HDRLEN, &vh, sizeof(vh));
+	off += NLA_HDRLEN + NLA_ALIGN(sizeof(vh));
+	if (set_mark) {
+		uint32_t be = htonl(mark);
+		a = (struct nlattr){ .nla_len = NLA_HDRLEN + sizeof(be), .nla_type = NFQA_MARK };
+		memcpy(out + off, &a, sizeof(a));
+		memcpy(out + off + NLA_HDRLEN, &be, sizeof(be));
 	}
-	if (verdict == CAPTURE_NFQ_ACCEPT)
-		q->st.accepted++;
-	else
-		q->st.dropped++;
-	return 0;
+	return len;
+}
+
+/* Sends the gathered verdicts in one datagram; on failure all of them count as failed. */
+static int
+capture_nfq_flush(struct capture_nfq *q)
+{
+	if (q->vn == 0)
+		return 0;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	ssize_t n;
+	do {
+		n = sendto(nfq_fd(q->h), q->vbuf, q->vlen, 0, (struct sockaddr *)&kernel,
+			   sizeof(kernel));
+	} while (n < 0 && errno == EINTR);
+	int rc = 0;
+	if (n != (ssize_t)q->vlen) {
+		q->st.verdict_failures += q->vn;
+		rc = TLSIPS_ESYS;
+	} else {
+		q->st.verdict_sends++;
+		q->st.accepted += q->v_accepted;
+		q->st.dropped += q->v_dropped;
+		q->st.repeated += q->v_repeated;
+	}
+	q->vlen = 0;
+	q->vn = q->v_accepted = q->v_dropped = q->v_repeated = 0;
+	return rc;
+}
+
+/* Adds one verdict to the batch; sends at once outside a dispatch or when full. */
+static int
+capture_nfq_send_verdict(struct capture_nfq *q, uint32_t id, enum capture_nfq_verdict verdict,
+			 bool set_mark, uint32_t mark)
+{
+	if (verdict != CAPTURE_NFQ_ACCEPT && verdict != CAPTURE_NFQ_DROP &&
+	    verdict != CAPTURE_NFQ_REPEAT)
+		return TLSIPS_ECONFIG;
+	int rc = 0;
+	if (q->vn == CAPTURE_NFQ_VBATCH)
+		rc = capture_nfq_flush(q);
+	size_t len = capture_nfq_verdict_msg(q->vbuf + q->vlen, sizeof(q->vbuf) - q->vlen,
+					     (uint16_t)q->queue_num, id, verdict, set_mark, mark);
+	/* Room for VBATCH messages of the largest size: cannot fail. */
+	assert(len != 0);
+	q->vlen += len;
+	q->vn++;
+	q->v_accepted += verdict != CAPTURE_NFQ_DROP;
+	q->v_dropped += verdict == CAPTURE_NFQ_DROP;
+	q->v_repeated += verdict == CAPTURE_NFQ_REPEAT;
+	if (!q->batching) {
+		int frc = capture_nfq_flush(q);
+		rc = rc ? rc : frc;
+	}
+	return rc;
 }
 
 int
@@ -211,7 +317,7 @@ capture_nfq_on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_
 		return 0;
 	}
 	/* Anything but an explicit accept is a drop: fail closed. */
-	if (v != CAPTURE_NFQ_ACCEPT)
+	if (v != CAPTURE_NFQ_ACCEPT && v != CAPTURE_NFQ_REPEAT)
 		v = CAPTURE_NFQ_DROP;
 	capture_nfq_send_verdict(q, p.id, v, mark != p.mark, mark);
 	return 0;
@@ -258,7 +364,7 @@ capture_nfq_open(uint32_t queue_num, const struct capture_nfq_opts *opts,
 		return TLSIPS_ECONFIG;
 	}
 	struct capture_nfq *q = calloc(1, sizeof(*q));
-	if (!q || !(q->buf = malloc(CAPTURE_NFQ_BUF))) {
+	if (!q || !(q->buf = malloc((size_t)CAPTURE_NFQ_RBATCH * CAPTURE_NFQ_BUF))) {
 		snprintf(err, errlen, "queue %u: out of memory", queue_num);
 		goto fail;
 	}
@@ -306,41 +412,91 @@ capture_nfq_queue_num(const struct capture_nfq *q)
 	return q->queue_num;
 }
 
+/*
+ * One received datagram: a queued packet, or the kernel's answer to a
+ * verdict it refused (NLMSG_ERROR; we ask for no other acks).
+ */
+static void
+capture_nfq_take(struct capture_nfq *q, uint8_t *msg, size_t n, bool cut)
+{
+	/* MSG_TRUNC: a message larger than our buffer would lose its packet's id. */
+	if (n == 0 || cut || n > CAPTURE_NFQ_BUF) {
+		q->st.bad_messages++;
+		return;
+	}
+	struct nlmsghdr nh;
+	if (n >= sizeof(nh)) {
+		memcpy(&nh, msg, sizeof(nh));
+		if (nh.nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr e;
+			if (n >= NLMSG_HDRLEN + sizeof(e)) {
+				memcpy(&e, msg + NLMSG_HDRLEN, sizeof(e));
+				q->st.verdict_failures += e.error != 0;
+			}
+			return;
+		}
+	}
+	if (nfq_handle_packet(q->h, (char *)msg, (int)n) < 0)
+		q->st.bad_messages++;
+}
+
+/* Up to want datagrams in one system call: their count, 0 when none wait, or -errno. */
+static int
+capture_nfq_read(struct capture_nfq *q, int want)
+{
+	for (int i = 0; i < want; i++) {
+		q->iov[i] = (struct iovec){ q->buf + (size_t)i * CAPTURE_NFQ_BUF, CAPTURE_NFQ_BUF };
+		memset(&q->msgs[i], 0, sizeof(q->msgs[i]));
+		q->msgs[i].msg_hdr.msg_iov = &q->iov[i];
+		q->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	int n = recvmmsg(nfq_fd(q->h), q->msgs, (unsigned)want, MSG_DONTWAIT, NULL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+	return n;
+}
+
 int
 capture_nfq_dispatch(struct capture_nfq *q, int max, capture_nfq_fn fn, void *ctx, char *err,
 		     size_t errlen)
 {
-	int fd = nfq_fd(q->h);
+	int rc = 0;
 	q->fn = fn;
 	q->ctx = ctx;
 	q->handled = 0;
-	/* One queued packet per netlink datagram, so max reads bound the work. */
-	for (int reads = 0; reads < max && q->handled < max; reads++) {
-		ssize_t n = recv(fd, q->buf, CAPTURE_NFQ_BUF, MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				q->st.enobufs++;
-				continue;
-			}
-			q->fn = NULL;
-			return capture_nfq_fail(q, "cannot read the queue", errno, err, errlen);
-		}
-		/* MSG_TRUNC returns the datagram's full size: a message larger
-		 * than our buffer would lose its packet's id. */
-		if (n == 0 || n > CAPTURE_NFQ_BUF) {
-			q->st.bad_messages++;
+	q->batching = true;
+	/* One queued packet per netlink datagram, so max datagrams bound the work. */
+	for (int reads = 0; reads < max && q->handled < max;) {
+		int want = max - reads < CAPTURE_NFQ_RBATCH ? max - reads : CAPTURE_NFQ_RBATCH;
+		int n = capture_nfq_read(q, want);
+		if (n == -EINTR)
+			continue;
+		if (n == -ENOBUFS) {
+			q->st.enobufs++;
+			reads++;
 			continue;
 		}
-		if (nfq_handle_packet(q->h, (char *)q->buf, (int)n) < 0)
-			q->st.bad_messages++;
+		if (n < 0) {
+			rc = capture_nfq_fail(q, "cannot read the queue", -n, err, errlen);
+			break;
+		}
+		if (n == 0)
+			break;
+		q->st.reads++;
+		for (int i = 0; i < n; i++)
+			capture_nfq_take(q, q->buf + (size_t)i * CAPTURE_NFQ_BUF, q->msgs[i].msg_len,
+					 (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0);
+		/* Verdicts leave after each read batch: no packet waits on a later read. */
+		capture_nfq_flush(q);
+		reads += n;
+		if (n < want)
+			break; /* the socket is empty now */
 	}
+	capture_nfq_flush(q);
+	q->batching = false;
 	q->fn = NULL;
 	q->ctx = NULL;
-	return q->handled;
+	return rc ? rc : q->handled;
 }
 
 /*
@@ -398,6 +554,8 @@ capture_nfq_close(struct capture_nfq *q)
 {
 	if (!q)
 		return;
+	if (q->h)
+		capture_nfq_flush(q);
 	if (q->qh)
 		nfq_destroy_queue(q->qh);
 	q->qh = NULL;

@@ -24,6 +24,12 @@ cli_pipe_init(struct cli_pipe *p, const struct cli_pipe_opts *o, char *err, size
 	hl.responses = false;
 	for (uint32_t i = 0; i < pol->n_app_types; i++)
 		hl.responses |= pol->app_types[i].monitor_responses;
+	/*
+	 * Bypassed flows never show their responses again: only safe when the
+	 * HTTP engine does not wait for responses at all, i.e. no application
+	 * type monitors them (otherwise nothing is bypassed).
+	 */
+	p->bypass_ok = o->bypass_mark != 0 && o->live && !hl.responses;
 	p->te = tls_engine_new(&pol->limits.tls, o->keys, &tsink);
 	p->he = http_engine_new(&hl, &hsink);
 	p->ne = net_engine_new(&pol->limits.net, &ncb);
@@ -56,6 +62,7 @@ cli_pipe_packet(struct cli_pipe *p, const struct capture_pkt *cp)
 	struct net_pkt *np = &p->cur;
 	p->packets++;
 	p->verdict = CLI_VERDICT_ACCEPT;
+	p->bypass_now = false;
 	p->cur_pf = NULL;
 	int rc = net_decode(cp->linktype, cp->data, cp->caplen, cp->wire_len, cp->ts_usec, np);
 	p->cur_ok = rc == 0;
@@ -78,6 +85,11 @@ cli_pipe_packet_live(struct cli_pipe *p, const struct capture_pkt *cp, uint32_t 
 		p->verdicts[v]--;
 		v = cli_pipe_hold_take(p, p->cur_pf, id, cp->caplen);
 		p->verdicts[v]++;
+	}
+	if (v == CLI_VERDICT_ACCEPT && p->bypass_ok && cli_pipe_bypass_ready(p)) {
+		p->cur_pf->bypassed = true;
+		p->bypass_now = true;
+		p->bypassed_flows++;
 	}
 	if (p->holding)
 		cli_pipe_hold_settle(p);
@@ -134,6 +146,7 @@ cli_pipe_stats(struct cli_pipe *p, const struct capture_file_stats *cap)
 		.cap = cap, .net = net_engine_stats(p->ne), .tls = tls_engine_stats(p->te),
 		.http = http_engine_stats(p->he), .alerts = p->alerts,
 		.blocked_flows = p->blocked_flows, .events_dropped = p->event_failures,
+		.bypassed_flows = p->bypassed_flows,
 	};
 	/* Detection counters of all application types together. */
 	struct detect_stats ds = { 0 };

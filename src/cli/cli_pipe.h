@@ -19,6 +19,13 @@
  * (CLI_VERDICT_HOLD from cli_pipe_packet_live) until the session can be
  * judged, then released in order through opts.release (cli_hold.h).
  * cli_pipe_reload swaps the policy, rules and keys between packets.
+ *
+ * Response bypass (live, opts.bypass_mark): once a flow whose application
+ * type does not monitor responses needs none of its server's packets any
+ * more (plaintext at once; TLS once the handshake is done both ways and
+ * decrypts), the next accepted client packet sets bypass_now: the caller
+ * marks the connection with it so netfilter stops queueing the responses
+ * (docs/inline.md). Such a flow ends on the client's FIN or RST, or idle.
  */
 #ifndef TLSIPS_CLI_PIPE_H
 #define TLSIPS_CLI_PIPE_H
@@ -65,6 +72,8 @@ struct cli_pipe_opts {
 	uint64_t hold_max_bytes;
 	cli_pipe_release_fn release;
 	void *release_ctx;
+	/* Live inline: mark bits the caller sets to bypass responses; 0: off. */
+	uint32_t bypass_mark;
 };
 
 /* Alerts per rule, for the summary. */
@@ -82,6 +91,8 @@ struct cli_pipe {
 	struct detect_ctx *dc[POLICY_MAX_APP_TYPES]; /* one per application type */
 	uint64_t now;               /* capture time of the packet being processed */
 	enum cli_verdict verdict;   /* for the packet being processed */
+	bool bypass_now;            /* live: mark the current packet's connection (opts.bypass_mark) */
+	bool bypass_ok;             /* bypass_mark set and the HTTP engine ignores responses */
 	struct cli_pflow *lingering;/* closed flows whose sessions wait for key log secrets */
 	struct cli_pflow *all;      /* every inspected flow, lingering ones too (reload re-points them) */
 	struct cli_pflow *holding;  /* flows with held packets */
@@ -94,6 +105,7 @@ struct cli_pipe {
 	/* Counters for the summary and the stats event. */
 	uint64_t packets, inspected_flows, tls_sessions, plain_flows, txns;
 	uint64_t alerts, blocked_flows, blocked_sessions, event_failures;
+	uint64_t bypassed_flows;    /* flows whose responses left the queue (bypass_now given) */
 	uint64_t verdicts[4];
 	struct cli_rule_count rule_counts[CLI_PIPE_RULE_COUNTS];
 	uint32_t n_rule_counts;

@@ -3,6 +3,7 @@
  * and what the policy does with a TLS session that cannot be decrypted.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli_pipe.h"
 #include "cli/cli_pipe_int.h"
@@ -172,6 +173,38 @@ cli_pipe_on_gap(void *ctx, struct net_flow *flow, enum net_dir dir, uint64_t len
 		http_conn_gap(pf->http, (enum http_dir)dir, len);
 }
 
+static bool
+cli_pipe_addr_eq(const struct net_addr *a, const struct net_addr *b)
+{
+	return a->family == b->family && memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
+
+/*
+ * Response bypass: the current packet goes to the server, its flow's type
+ * does not monitor responses, and the server has nothing left to show us:
+ * plaintext at once; TLS once both directions sent a protected record that
+ * authenticated (the handshake is over both ways: TLS 1.2's server
+ * Finished, TLS 1.3's client Finished) and no key log wait or hold is open.
+ */
+bool
+cli_pipe_bypass_ready(const struct cli_pipe *p)
+{
+	const struct cli_pflow *pf = p->cur_pf;
+	if (!pf || !p->cur_ok || !pf->app || pf->app->monitor_responses || pf->blocked ||
+	    pf->bypassed || pf->held.n > 0 || pf->flow->midstream)
+		return false;
+	const struct net_pkt *np = &p->cur;
+	if (np->dport != pf->flow->srv_port || !cli_pipe_addr_eq(&np->dst, &pf->flow->srv))
+		return false;
+	if (pf->kind == CLI_PFLOW_PLAIN)
+		return true;
+	if (pf->kind != CLI_PFLOW_TLS || !pf->tls || tls_conn_is_waiting(pf->tls))
+		return false;
+	const struct tls_conn_info *info = tls_conn_info(pf->tls);
+	return info->decrypted && info->reason == TLS_REASON_NONE && info->records[0] > 0 &&
+	       info->records[1] > 0;
+}
+
 /* Reports the session, ends the HTTP side and frees the flow's state. */
 static void
 cli_pflow_finish(struct cli_pipe *p, struct cli_pflow *pf)
@@ -228,6 +261,25 @@ cli_pipe_on_close(void *ctx, struct net_flow *flow, enum net_close_reason why, u
 	cli_pflow_finish(p, pf);
 }
 
+/*
+ * A bypassed flow's server side is never seen again, so net/ would keep it
+ * until it idles out: its inspection ends with the client's FIN instead
+ * (net/ drops payload after a FIN, so nothing uninspected can follow).
+ */
+static void
+cli_pipe_on_end(void *ctx, struct net_flow *flow, enum net_dir dir, bool rst, uint64_t ts_usec)
+{
+	struct cli_pipe *p = ctx;
+	struct cli_pflow *pf = flow->app;
+	/* A blocked flow stays: its retransmissions must keep being dropped. */
+	if (!pf || !pf->bypassed || pf->blocked || dir != NET_DIR_TO_SERVER || rst)
+		return;
+	flow->app = NULL;
+	if (ts_usec > p->now)
+		p->now = ts_usec;
+	cli_pflow_finish(p, pf);
+}
+
 void
 cli_pipe_sweep(struct cli_pipe *p, bool force)
 {
@@ -247,6 +299,6 @@ void
 cli_pipe_callbacks(struct cli_pipe *p, struct net_callbacks *out_net, struct tls_sink *out_tls)
 {
 	*out_net = (struct net_callbacks){ p, cli_pipe_on_open, cli_pipe_on_data, cli_pipe_on_gap,
-					   NULL, cli_pipe_on_close };
+					   cli_pipe_on_end, cli_pipe_on_close };
 	*out_tls = (struct tls_sink){ p, cli_pipe_on_plaintext, cli_pipe_on_tls_state };
 }

@@ -29,6 +29,7 @@ struct cli_pflow {
 	struct cli_pflow *hold_prev, *hold_next; /* p->holding, while held.n > 0 */
 	struct cli_hold_list held;
 	bool no_hold;                 /* a hold bound was hit and the policy let it pass */
+	bool bypassed;                /* responses bypass the queue: ends on the client's FIN */
 };
 
 extern const char *const cli_key_source_names[4];
@@ -40,6 +41,9 @@ void cli_pipe_callbacks(struct cli_pipe *p, struct net_callbacks *out_net,
 void cli_pipe_on_segment(void *ctx, struct net_flow *flow, enum net_dir dir, const struct net_pkt *pkt);
 /* Finishes lingering sessions that got their keys or gave up (all of them if force). */
 void cli_pipe_sweep(struct cli_pipe *p, bool force);
+
+/* Whether the current packet may mark its flow for response bypass (cli_pipe_flow.c). */
+bool cli_pipe_bypass_ready(const struct cli_pipe *p);
 
 /* cli_pipe_http.c: the HTTP sink (rules, alerts, verdicts). */
 void cli_pipe_http_sink(struct cli_pipe *p, struct http_sink *out);

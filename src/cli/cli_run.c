@@ -70,11 +70,11 @@ cli_run_reload_warn(const struct policy *old, const struct policy *fresh)
 {
 	bool same = old->inline_mode == fresh->inline_mode && old->n_queues == fresh->n_queues &&
 		    memcmp(old->queues, fresh->queues, sizeof(old->queues)) == 0 &&
-		    old->fail_open == fresh->fail_open &&
+		    old->fail_open == fresh->fail_open && old->bypass_mark == fresh->bypass_mark &&
 		    strcmp(old->tap_iface, fresh->tap_iface) == 0 && strcmp(old->user, fresh->user) == 0;
 	if (!same)
-		fputs("tlsips: warning: capture, queues, fail-open, tap interface and user take "
-		      "effect at the next restart\n", stderr);
+		fputs("tlsips: warning: capture, queues, fail-open, bypass-mark, tap interface and "
+		      "user take effect at the next restart\n", stderr);
 	if (memcmp(&old->limits.net, &fresh->limits.net, sizeof(old->limits.net)) != 0 ||
 	    memcmp(&old->limits.tls, &fresh->limits.tls, sizeof(old->limits.tls)) != 0 ||
 	    memcmp(&old->limits.http, &fresh->limits.http, sizeof(old->limits.http)) != 0)
@@ -264,9 +264,12 @@ cli_run_go(struct cli_run *r, struct cli_run_gen *g, int sigfd)
 		}
 	}
 	if (r->inline_mode) {
-		fprintf(stderr, "tlsips: running: inline, %s, %u queue(s) from %u%s%s%s\n",
+		fprintf(stderr, "tlsips: running: inline, %s, %u queue(s) from %u%s%s%s%s\n",
 			g->policy->mode == POLICY_MODE_PREVENT ? "prevent" : "detect", r->n_workers,
 			r->workers[0].queue, g->policy->fail_open ? ", fail-open" : "",
+			!g->policy->bypass_mark ? ""
+			: r->workers[0].pipe.bypass_ok ? ", response bypass"
+						       : ", response bypass off (responses monitored)",
 			r->keylog ? ", key socket " : "", r->keylog ? r->keys.sock ? "open" : "-" : "");
 	} else {
 		fprintf(stderr, "tlsips: running: tap on %s, %s%s\n", g->policy->tap_iface,

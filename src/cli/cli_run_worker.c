@@ -3,7 +3,9 @@
  * interface, one pipeline. Every queued packet gets exactly one verdict:
  * at once from the callback, or later for held packets (key log mode)
  * through the pipeline's release callback. Resets for RESET verdicts are
- * built from the dropped packet and sent toward both ends.
+ * built from the dropped packet and sent toward both ends. With a bypass
+ * mark, the client packet that the pipeline says may end the queueing of
+ * responses is accepted with NF_REPEAT and the mark (docs/inline.md).
  */
 #include <errno.h>
 #include <poll.h>
@@ -60,7 +62,6 @@ static enum capture_nfq_verdict
 cli_run_worker_on_packet(void *ctx, const struct capture_nfq_pkt *pkt, uint32_t *out_mark)
 {
 	struct cli_run_worker *w = ctx;
-	(void)out_mark;
 	uint64_t blocked = w->pipe.blocked_flows;
 	/*
 	 * Our clock, not the kernel's stamp: outgoing TCP packets carry the
@@ -79,7 +80,11 @@ cli_run_worker_on_packet(void *ctx, const struct capture_nfq_pkt *pkt, uint32_t 
 		v = CLI_VERDICT_RESET;
 	switch (v) {
 	case CLI_VERDICT_ACCEPT:
-		return CAPTURE_NFQ_ACCEPT;
+		if (!w->pipe.bypass_now)
+			return CAPTURE_NFQ_ACCEPT;
+		/* The rules before the queue rule see the mark and save it to the connection. */
+		*out_mark = pkt->mark | w->pipe.opt.bypass_mark;
+		return CAPTURE_NFQ_REPEAT;
 	case CLI_VERDICT_HOLD:
 		return CAPTURE_NFQ_HOLD;
 	case CLI_VERDICT_RESET:
@@ -128,6 +133,7 @@ cli_run_worker_open(struct cli_run_worker *w, const struct policy *pol, char *er
 		.hold_max_per_flow = CLI_RUN_HOLD_PER_FLOW,
 		.hold_max_bytes = pol->limits.tls.held_bytes_total,
 		.release = cli_run_worker_release, .release_ctx = w,
+		.bypass_mark = r->inline_mode ? pol->bypass_mark : 0,
 	};
 	if ((rc = cli_pipe_init(&w->pipe, &po, err, errlen)) != 0)
 		return rc;
@@ -167,14 +173,16 @@ cli_run_worker_capstats(const struct cli_run_worker *w, struct capture_file_stat
 		out->bytes = ns.bytes;
 		fprintf(stderr, "tlsips: queue %u: %llu packets, %llu accepted, %llu dropped, %llu held "
 			"(%llu now), %llu socket overflows (%s), %llu verdict failures, %llu resets sent, "
-			"%llu held over a bound\n",
+			"%llu held over a bound, %llu flows bypassed, %llu reads, %llu verdict sends\n",
 			w->queue, (unsigned long long)ns.packets, (unsigned long long)ns.accepted,
 			(unsigned long long)ns.dropped, (unsigned long long)ns.held,
 			(unsigned long long)w->pipe.hold.st.pkts_now, (unsigned long long)ns.enobufs,
 			w->pipe.opt.policy->fail_open ? "fail-open: passed uninspected"
 								      : "dropped by the kernel",
 			(unsigned long long)(ns.verdict_failures + w->verdict_failures),
-			(unsigned long long)w->resets_sent, (unsigned long long)w->pipe.hold.st.over_limit);
+			(unsigned long long)w->resets_sent, (unsigned long long)w->pipe.hold.st.over_limit,
+			(unsigned long long)w->pipe.bypassed_flows, (unsigned long long)ns.reads,
+			(unsigned long long)ns.verdict_sends);
 	} else if (w->tap) {
 		uint64_t rx, dropped;
 		capture_live_counts(w->tap, &rx, &dropped);

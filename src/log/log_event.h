@@ -50,6 +50,7 @@ struct log_stats_src {
 	const struct http_stats *http;
 	const struct detect_stats *detect;
 	uint64_t alerts, blocked_flows, events_dropped;
+	uint64_t bypassed_flows; /* inline: flows whose responses skip the queue */
 };
 
 /* A `stats` event (periodic or closing). */

@@ -14,6 +14,12 @@ log_stats_http(struct log_json *j, const struct http_stats *h)
 	log_json_u64(j, "body_limit_hits", h->body_limit_hits);
 	log_json_u64(j, "header_limit_hits", h->header_limit_hits);
 	log_json_u64(j, "parse_errors", h->parse_errors);
+	log_json_u64(j, "header_lines_limit_hits", h->header_lines_limit_hits);
+	log_json_u64(j, "chunk_line_limit_hits", h->chunk_line_limit_hits);
+	log_json_u64(j, "pending_limit_hits", h->pending_limit_hits);
+	log_json_u64(j, "txn_evictions", h->txn_evictions);
+	log_json_u64(j, "gaps", h->gaps);
+	log_json_u64(j, "tunnels", h->tunnels);
 	log_json_open(j, "anomalies");
 	for (unsigned i = 0; i < sizeof(h->anomalies) / sizeof(h->anomalies[0]); i++)
 		log_json_u64(j, http_anomaly_name(1u << i), h->anomalies[i]);
@@ -27,6 +33,7 @@ log_stats_detect(struct log_json *j, const struct detect_stats *d, const struct 
 	log_json_open(j, "detect");
 	log_json_u64(j, "alerts", src->alerts);
 	log_json_u64(j, "blocked_flows", src->blocked_flows);
+	log_json_u64(j, "bypassed_flows", src->bypassed_flows);
 	log_json_u64(j, "events_dropped", src->events_dropped);
 	log_json_u64(j, "inspections", d->inspections);
 	log_json_u64(j, "prefilter_hits", d->prefilter_hits);

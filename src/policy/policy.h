@@ -156,6 +156,10 @@ struct policy {
 	uint32_t n_queues;
 	uint16_t queues[POLICY_MAX_QUEUES];
 	bool fail_open;                /* queue bypass when tlsips is absent or overloaded */
+	/* Response bypass (docs/inline.md): mark bits set, through an NF_REPEAT
+	 * verdict, on a client packet of a flow whose application type does not
+	 * monitor responses once its handshake is done; 0: off. */
+	uint32_t bypass_mark;
 	char tap_iface[32];
 	bool tap_resets;               /* inject TCP resets for reject rules in tap mode */
 	uint32_t stats_interval_sec;

@@ -218,6 +218,7 @@ void policy_load_capture(struct policy_ctx *c, const struct policy_node *v, void
 void policy_load_inline(struct policy_ctx *c, const struct policy_node *v, void *base);
 void policy_load_tap(struct policy_ctx *c, const struct policy_node *v, void *base);
 void policy_load_queues(struct policy_ctx *c, const struct policy_node *v, void *base);
+void policy_load_bypass_mark(struct policy_ctx *c, const struct policy_node *v, void *base);
 void policy_load_iface(struct policy_ctx *c, const struct policy_node *v, void *base);
 void policy_load_outputs(struct policy_ctx *c, const struct policy_node *v, void *base);
 void policy_load_events(struct policy_ctx *c, const struct policy_node *v, void *base);

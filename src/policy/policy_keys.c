@@ -70,6 +70,7 @@ const struct policy_key policy_keys_limits[] = {
 const struct policy_key policy_keys_inline[] = {
 	K_FN("queues", policy_load_queues, false, "NFQUEUE queue numbers, one worker each"),
 	K_BOOL(P, "fail-open", fail_open, "let packets pass when tlsips is absent or overloaded"),
+	K_FN("bypass-mark", policy_load_bypass_mark, false, "mark bits that let responses of flows not monitoring them skip the queue (0: off)"),
 	K_END
 };
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/num.h"
 #include "policy/policy_int.h"
 
 bool
@@ -127,6 +128,32 @@ policy_load_queues(struct policy_ctx *c, const struct policy_node *v, void *base
 		}
 		p->queues[p->n_queues++] = (uint16_t)q;
 	}
+}
+
+/*
+ * inline: bypass-mark: a 32-bit mark mask, hexadecimal (0x100) as iptables
+ * prints marks, or decimal; 0 turns the response bypass off.
+ */
+void
+policy_load_bypass_mark(struct policy_ctx *c, const struct policy_node *v, void *base)
+{
+	struct policy *p = base;
+	if (!policy_value_scalar(c, v, "bypass-mark"))
+		return;
+	uint64_t m = 0;
+	bool hex = v->len > 2 && v->text[0] == '0' && (v->text[1] == 'x' || v->text[1] == 'X');
+	bool ok = hex ? v->len <= 10 : num_parse_u64(v->text, v->len, 0, UINT32_MAX, &m) == 0;
+	for (size_t i = 2; hex && ok && i < v->len; i++) {
+		int d = num_hex_digit(v->text[i]);
+		ok = d >= 0;
+		m = m << 4 | (uint64_t)(d >= 0 ? d : 0);
+	}
+	if (!ok) {
+		policy_diag_at(&c->d, v, "a mark mask such as 0x100 (hexadecimal, up to 32 bits) or 0 for off",
+			       "'bypass-mark' must be a 32-bit number, not '%s'", v->text);
+		return;
+	}
+	p->bypass_mark = (uint32_t)m;
 }
 
 void

@@ -93,6 +93,12 @@ policy_validate(struct policy_ctx *c)
 	p->limits.http.responses = false;
 	for (uint32_t i = 0; i < p->n_app_types; i++)
 		p->limits.http.responses |= p->app_types[i].monitor_responses;
+	/* Bypassed flows never show responses again: only without response parsing. */
+	if (p->bypass_mark && p->limits.http.responses && c->inline_node)
+		policy_diag_warn(&c->d, c->inline_node->line, c->inline_node->col,
+				 "set monitor-responses: false on every application type",
+				 "bypass-mark is set, but an application type monitors responses: "
+				 "no flow will be bypassed");
 	for (uint32_t i = 0; i < p->n_tls; i++)
 		policy_validate_tls(c, i);
 }

@@ -14,6 +14,7 @@
 #     netns_bg_srv NAME CMD... # bg_start in the server namespace
 #     in_cli curl ...          # run a command in the client namespace
 #     netns_queue_port 8080 0 [bypass]
+#     netns_bypass_rules 8080 0x100   # response bypass rules; call before netns_queue_port
 #     ...
 #     e2e_finish               # cleanup (namespaces, veths, rules) runs on exit
 #
@@ -150,6 +151,29 @@ netns_queue_port() {
         netns_rule "$NETNS_SRV" "$cmd" OUTPUT -p tcp --sport "$port" -j NFQUEUE --queue-num "$q" "${extra[@]}"
     done
     e2e_log "netns: $NETNS_SRV queues tcp port $port to NFQUEUE $q${extra:+ (${extra[*]})}"
+}
+
+# netns_bypass_rules PORT MARK: the response bypass rules of docs/inline.md,
+# IPv4 and IPv6, appended (so call this before netns_queue_port: they must
+# come before the queue rules). A client packet tlsips returns with
+# NF_REPEAT and MARK set saves MARK to its connection and is accepted; the
+# server's packets of a connection so marked are accepted unqueued.
+netns_bypass_rules() {
+    local port=$1 m=$2 cmd
+    local cmds=(iptables)
+    [ "$NETNS_IPV6" = 1 ] && cmds+=(ip6tables)
+    for cmd in "${cmds[@]}"; do
+        netns_rule "$NETNS_SRV" "$cmd" INPUT -p tcp --dport "$port" -m mark --mark "$m/$m" -j CONNMARK --set-mark "$m/$m"
+        netns_rule "$NETNS_SRV" "$cmd" INPUT -p tcp --dport "$port" -m mark --mark "$m/$m" -j ACCEPT
+        netns_rule "$NETNS_SRV" "$cmd" OUTPUT -p tcp --sport "$port" -m connmark --mark "$m/$m" -j ACCEPT
+    done
+    e2e_log "netns: $NETNS_SRV bypasses responses of tcp port $port marked $m"
+}
+
+# netns_rule_pkts NS CMD CHAIN PATTERN: packet count of the first rule of
+# CHAIN whose listing matches the extended regex PATTERN (0 if none).
+netns_rule_pkts() {
+    ip netns exec "$1" "$2" -w -v -x -n -L "$3" | awk -v pat="$4" 'NR > 2 && $0 ~ pat { print $1; found = 1; exit } END { if (!found) print 0 }'
 }
 
 # netns_unqueue: delete every rule netns_rule added (newest first).

@@ -3,12 +3,15 @@
 # Needs lib.sh and lib_netns.sh first, and netns_setup done.
 #
 #     run_nginx PORT [EXTRA_SERVER_CONF]   nginx on SRV_IP4:PORT, RSA key, TLS 1.2 (+1.3)
-#     run_policy FILE [KEY: VALUE lines]   writes a policy (see the heredoc)
+#     run_policy FILE [KEY: VALUE lines]   writes a policy (see the heredoc); RUN_MONITOR_RESPONSES
+#                                          (true) and RUN_INLINE_EXTRA (lines under inline:) shape it
 #     run_start NAME CONFIG                tlsips run in the server namespace, waits till running
 #     run_stop NAME                        SIGTERM, waits, checks exit 0 and no sanitizer report
 #     get TAG MAXTIME ARGS...              curl in the client namespace (CURL_RC, got.TAG)
 
 RUN_Q=${RUN_Q:-3}
+RUN_MONITOR_RESPONSES=${RUN_MONITOR_RESPONSES:-true}
+RUN_INLINE_EXTRA=${RUN_INLINE_EXTRA:-}
 RUN_CURL=(curl --noproxy '*' -sS --http1.1 -k)
 
 # run_nginx PORT [TLS PROTOCOLS]: nginx (master root, no workers) with an RSA
@@ -65,7 +68,7 @@ app-types:
   - name: Web Server Common
     protocol: http
     ports: [$port]
-    monitor-responses: true
+    monitor-responses: $RUN_MONITOR_RESPONSES
     rules: $rules
 tls-inspection:
   - name: site
@@ -83,6 +86,7 @@ outputs:
 inline:
   queues: [$RUN_Q]
   fail-open: false
+$RUN_INLINE_EXTRA
 stats-interval: 2s
 $extra
 YAML

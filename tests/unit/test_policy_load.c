@@ -397,7 +397,28 @@ inline_section_parses(void **state)
 	load_ok(&p, "inline:\n  queues: 7\n");
 	assert_int_equal(p.n_queues, 1);
 	assert_int_equal(p.queues[0], 7);
+	assert_int_equal(p.bypass_mark, 0); /* off unless asked for */
 	policy_fini(&p);
+#define NO_RESPONSES "app-types:\n  - name: Web Server Common\n    monitor-responses: false\n" \
+		     "    rules: builtin\n"
+	load_ok(&p, NO_RESPONSES "inline:\n  bypass-mark: 0x100\n");
+	assert_int_equal(p.bypass_mark, 0x100);
+	policy_fini(&p);
+	load_ok(&p, NO_RESPONSES "inline:\n  bypass-mark: 0XFFFFFFFF\n");
+	assert_int_equal(p.bypass_mark, 0xffffffffu);
+	policy_fini(&p);
+	load_ok(&p, NO_RESPONSES "inline:\n  bypass-mark: 512\n");
+	assert_int_equal(p.bypass_mark, 512);
+	policy_fini(&p);
+#undef NO_RESPONSES
+	/* With responses monitored (the built-in type) nothing would be bypassed: said, not fatal. */
+	char *diag = NULL;
+	assert_int_equal(load(&p, "inline:\n  bypass-mark: 0x100\n", &diag), 0);
+	assert_non_null(strstr(diag, "t.yaml:2:3: warning: bypass-mark is set, but an application "
+				     "type monitors responses: no flow will be bypassed"));
+	assert_int_equal(p.bypass_mark, 0x100);
+	policy_fini(&p);
+	free(diag);
 }
 
 static void
@@ -508,6 +529,10 @@ static const struct error_case error_cases[] = {
 	{ "limits:\n  flows: 100\n  flows: 200\n", "3:3: error: key 'flows' given twice in limits (first at line 2)" },
 	{ "inline:\n  fail-open: maybe\n", "2:14: error: 'fail-open' must be true or false, not 'maybe'" },
 	{ "inline:\n  queues: [1, 1]\n", "2:15: error: queue 1 is listed twice" },
+	{ "inline:\n  bypass-mark: 0x1g\n", "2:16: error: 'bypass-mark' must be a 32-bit number, not '0x1g'" },
+	{ "inline:\n  bypass-mark: 0x100000000\n", "2:16: error: 'bypass-mark' must be a 32-bit number" },
+	{ "inline:\n  bypass-mark: 4294967296\n", "2:16: error: 'bypass-mark' must be a 32-bit number" },
+	{ "inline:\n  bypass-mark: 0x\n", "2:16: error: 'bypass-mark' must be a 32-bit number" },
 	{ "inline:\n  queues: [70000]\n", "2:12: error: 'queues' is 70000, out of range [0, 65535]" },
 	{ "capture: tap\ntap:\n  interface: eth0\ninline:\n  queues: [1]\n",
 	  "5:3: error: inline settings (NFQUEUE queues) given, but capture is tap" },
