@@ -748,9 +748,9 @@ http_parse_has_replay(const struct http_conn *c, enum http_dir dir)
 }
 
 /*
- * The connection closed: a head in progress is read as it stands (libhtp
- * does the same with a last line without its end), a body delimited by the
- * close is complete, any other is cut.
+ * The connection closed: a head in progress is read as it stands and flagged
+ * invalid (libhtp reads a last request line without its end, but drops such
+ * a response), a body delimited by the close is complete, any other is cut.
  */
 void
 http_parse_close(struct http_conn *c, enum http_dir dir)
@@ -779,8 +779,14 @@ http_parse_close(struct http_conn *c, enum http_dir dir)
 			}
 		}
 		(void)http_p_head_found(c, dir, b, n, HTTP_FIND_HEAD, line, n);
-		if (p->tx)
+		if (p->tx) {
+			/* Inspected as it stands, but a head without its empty line is
+			 * not a message a well-behaved peer sends (libhtp drops a
+			 * response like that). */
+			p->tx->side[dir].anom |= dir == HTTP_DIR_REQUEST ? HTTP_ANOM_INVALID_REQUEST
+									 : HTTP_ANOM_INVALID_RESPONSE;
 			http_p_end(c, dir, p->st == HTTP_P_BODY_CLOSE);
+		}
 		break;
 	}
 	case HTTP_P_BODY_CLOSE:
