@@ -90,6 +90,9 @@ cli_pipe_packet_live(struct cli_pipe *p, const struct capture_pkt *cp, uint32_t 
 		p->cur_pf->bypassed = true;
 		p->bypass_now = true;
 		p->bypassed_flows++;
+		/* Its responses skip the queue from now on: transactions must not
+		 * wait for them. */
+		http_conn_no_responses(p->cur_pf->http);
 	}
 	if (p->holding)
 		cli_pipe_hold_settle(p);

@@ -159,6 +159,12 @@ struct http_conn *http_conn_new(struct http_engine *he, void *flow_ctx, uint64_t
 /* In-order bytes of one direction. */
 void http_conn_feed(struct http_conn *c, enum http_dir dir, const uint8_t *data, size_t len,
 		    uint64_t ts_usec);
+/*
+ * This connection's responses will not be seen (inline, its server's packets
+ * bypass the queue): each transaction ends with its request, and a request
+ * after CONNECT is parsed at once instead of waiting for the answer.
+ */
+void http_conn_no_responses(struct http_conn *c);
 /* len bytes of a direction were lost: that direction stops being parsed. */
 void http_conn_gap(struct http_conn *c, enum http_dir dir, uint64_t len);
 /* The connection ended: complete what can be completed (a body ended by close). */

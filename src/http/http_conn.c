@@ -251,6 +251,8 @@ http_msg_end(struct http_conn *c, struct http_tx *t, enum http_dir dir, bool com
 			t->res_held = false;
 			http_tx_report(c, t, HTTP_DIR_RESPONSE);
 		}
+		if (c->no_responses)
+			t->res_ended = true; /* no answer will come: released below */
 	} else {
 		t->res_ended = true;
 		t->txn.response_complete = complete;
@@ -339,6 +341,28 @@ http_conn_feed(struct http_conn *c, enum http_dir dir, const uint8_t *data, size
 	for (int round = 0; round < 4; round++)
 		if (!http_conn_drain(c, other) && !http_conn_drain(c, dir))
 			break;
+}
+
+void
+http_conn_no_responses(struct http_conn *c)
+{
+	if (!c || c->no_responses)
+		return;
+	c->no_responses = true;
+	http_parse_stop(c, HTTP_DIR_RESPONSE);
+	c->p[HTTP_DIR_RESPONSE].tx = NULL;
+	/* Bytes held behind a CONNECT are requests now. */
+	if (c->p[HTTP_DIR_REQUEST].st == HTTP_P_WAIT)
+		c->p[HTTP_DIR_REQUEST].st = HTTP_P_IDLE;
+	for (struct http_tx *t = c->head, *next; t; t = next) {
+		next = t->next;
+		/* A response held for its request's report still gets it. */
+		if (t->req_ended && !t->res_held) {
+			t->res_ended = true;
+			http_tx_done_check(c, t);
+		}
+	}
+	http_conn_drain(c, HTTP_DIR_REQUEST);
 }
 
 /* The side in progress in dir ends here; report what it has. */

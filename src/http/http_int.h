@@ -192,6 +192,7 @@ struct http_conn {
 	bool zs_init[HTTP_DIRS];
 	bool over_limit;             /* txns_per_conn reached */
 	bool ending;                 /* inside http_conn_end */
+	bool no_responses;           /* http_conn_no_responses: none will come */
 	bool feeding;                /* inside a feed: re-entry only drains */
 	uint32_t sticky;             /* anomalies every later transaction carries (GAP) */
 };

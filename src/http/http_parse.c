@@ -338,7 +338,7 @@ http_p_request_head(struct http_conn *c, const uint8_t *b, size_t line, size_t l
 	}
 	/* What follows a CONNECT waits for its response: a tunnel or more
 	 * requests (responses are framed even when not reported). */
-	if (t->is_connect && p->st == HTTP_P_IDLE)
+	if (t->is_connect && p->st == HTTP_P_IDLE && !c->no_responses)
 		p->st = HTTP_P_WAIT;
 }
 

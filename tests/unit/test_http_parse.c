@@ -459,6 +459,51 @@ test_keepalive_many(void **state)
 	http_cap_clear(&cap);
 }
 
+/*
+ * Responses bypassed inline (http_conn_no_responses): transactions end with
+ * their request and go back to the pool, nothing is evicted, and a request
+ * after CONNECT is read at once instead of waiting for an answer.
+ */
+static void
+test_no_responses(void **state)
+{
+	(void)state;
+	struct http_limits lim;
+	http_limits_default(&lim);
+	lim.responses = false;
+	struct http_cap cap = { 0 };
+	struct http_sink sink = { &cap, http_cap_on_request, http_cap_on_response };
+	struct http_engine *he = http_engine_new(&lim, &sink);
+	struct http_conn *c = http_conn_new(he, NULL, 0);
+	const char req[] = "GET /k HTTP/1.1\r\nHost: h\r\n\r\n";
+	/* One already waiting for its answer when the bypass starts. */
+	http_conn_feed(c, REQ, (const uint8_t *)req, sizeof(req) - 1, 0);
+	assert_non_null(c->head);
+	http_conn_no_responses(c);
+	assert_null(c->head);
+	for (int i = 0; i < 1000; i++) {
+		http_conn_feed(c, REQ, (const uint8_t *)req, sizeof(req) - 1, 0);
+		if (cap.n > 32)
+			http_cap_clear(&cap);
+	}
+	const struct http_stats *st = http_engine_stats(he);
+	assert_int_equal(st->requests, 1001);
+	assert_int_equal(st->txn_evictions, 0);
+	assert_null(c->head);
+	assert_true(c->pool_len >= 1 && c->pool_len <= 2);
+	http_cap_clear(&cap);
+	/* CONNECT then an attack: without an answer to wait for, it is read. */
+	const char tun[] = "CONNECT x:443 HTTP/1.1\r\nHost: x\r\n\r\n"
+			   "GET /?q=attack HTTP/1.1\r\nHost: h\r\n\r\n";
+	http_conn_feed(c, REQ, (const uint8_t *)tun, sizeof(tun) - 1, 0);
+	assert_int_equal(cap.n, 2);
+	assert_buf(&cap.r[0], HTTP_BUF_METHOD, "CONNECT");
+	assert_buf(&cap.r[1], HTTP_BUF_URI_RAW, "/?q=attack");
+	http_conn_free(c);
+	http_engine_free(he);
+	http_cap_clear(&cap);
+}
+
 int
 main(void)
 {
@@ -477,6 +522,7 @@ main(void)
 		cmocka_unit_test(test_pending_limit),
 		cmocka_unit_test(test_uri_forms),
 		cmocka_unit_test(test_keepalive_many),
+		cmocka_unit_test(test_no_responses),
 	};
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));
