@@ -342,6 +342,28 @@ http_p_request_head(struct http_conn *c, const uint8_t *b, size_t line, size_t l
 		p->st = HTTP_P_WAIT;
 }
 
+/*
+ * The transaction a response belongs to: the oldest unanswered request's,
+ * or a new one with no request (*fresh). NULL when none can be had (the
+ * response side stops).
+ */
+static struct http_tx *
+http_p_res_tx(struct http_conn *c, bool *fresh)
+{
+	struct http_tx *t = http_conn_res_tx(c);
+	*fresh = t == NULL;
+	if (t)
+		return t;
+	t = http_tx_start(c);
+	if (!t) {
+		http_parse_stop(c, HTTP_DIR_RESPONSE);
+		return NULL;
+	}
+	t->no_request = true;
+	t->side[HTTP_DIR_REQUEST].reported = true;
+	return t;
+}
+
 /* A whole response head: paired with the oldest unanswered request (or a
  * transaction of its own), built, framed. An interim 1xx is dropped. */
 static void
@@ -356,22 +378,16 @@ http_p_response_head(struct http_conn *c, const uint8_t *b, size_t line, size_t 
 		p->st = HTTP_P_IDLE; /* interim: the final response follows */
 		return;
 	}
-	struct http_tx *t = http_conn_res_tx(c);
-	if (!t) {
-		t = http_tx_start(c);
-		if (!t) {
-			http_parse_stop(c, HTTP_DIR_RESPONSE);
-			return;
-		}
-		t->no_request = true;
-		t->side[HTTP_DIR_REQUEST].reported = true;
-		if (c->ntx > he->lim.txns_per_conn) {
-			c->over_limit = true;
-			http_parse_stop(c, HTTP_DIR_REQUEST);
-			http_parse_stop(c, HTTP_DIR_RESPONSE);
-			http_tx_release(c, t);
-			return;
-		}
+	bool fresh;
+	struct http_tx *t = http_p_res_tx(c, &fresh);
+	if (!t)
+		return;
+	if (fresh && c->ntx > he->lim.txns_per_conn) {
+		c->over_limit = true;
+		http_parse_stop(c, HTTP_DIR_REQUEST);
+		http_parse_stop(c, HTTP_DIR_RESPONSE);
+		http_tx_release(c, t);
+		return;
 	}
 	t->res_begun = true;
 	struct http_side *s = &t->side[HTTP_DIR_RESPONSE];
@@ -392,16 +408,10 @@ static void
 http_p_not_http(struct http_conn *c)
 {
 	struct http_parser *p = &c->p[HTTP_DIR_RESPONSE];
-	struct http_tx *t = http_conn_res_tx(c);
-	if (!t) {
-		t = http_tx_start(c);
-		if (!t) {
-			http_parse_stop(c, HTTP_DIR_RESPONSE);
-			return;
-		}
-		t->no_request = true;
-		t->side[HTTP_DIR_REQUEST].reported = true;
-	}
+	bool fresh;
+	struct http_tx *t = http_p_res_tx(c, &fresh);
+	if (!t)
+		return;
 	t->res_begun = true;
 	t->side[HTTP_DIR_RESPONSE].started = true;
 	t->side[HTTP_DIR_RESPONSE].headers_done = true;

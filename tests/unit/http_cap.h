@@ -78,6 +78,15 @@ http_cap_clear(struct http_cap *cap)
 	memset(cap, 0, sizeof(*cap));
 }
 
+/* One captured buffer is exactly want (cmocka.h comes before this header). */
+static inline void
+assert_buf(const struct http_rec *r, enum http_buf b, const char *want)
+{
+	if (r->len[b] != strlen(want) || memcmp(r->buf[b], want, r->len[b]) != 0)
+		fail_msg("buffer %s: got \"%s\" (%zu), want \"%s\"", http_buf_name(b),
+			 (const char *)r->buf[b], r->len[b], want);
+}
+
 /* Two records equal in every field and every buffer byte. */
 static bool
 http_rec_equal(const struct http_rec *a, const struct http_rec *b)

@@ -15,14 +15,6 @@
 #define RES HTTP_DIR_RESPONSE
 
 static void
-assert_buf(const struct http_rec *r, enum http_buf b, const char *want)
-{
-	if (r->len[b] != strlen(want) || memcmp(r->buf[b], want, r->len[b]) != 0)
-		fail_msg("buffer %s: got \"%s\" (%zu), want \"%s\"", http_buf_name(b),
-			 (const char *)r->buf[b], r->len[b], want);
-}
-
-static void
 lim_default(struct http_limits *lim)
 {
 	http_limits_default(lim);

@@ -21,14 +21,6 @@
 #define REQ HTTP_DIR_REQUEST
 #define RES HTTP_DIR_RESPONSE
 
-static void
-assert_buf(const struct http_rec *r, enum http_buf b, const char *want)
-{
-	if (r->len[b] != strlen(want) || memcmp(r->buf[b], want, r->len[b]) != 0)
-		fail_msg("buffer %s: got \"%s\" (%zu), want \"%s\"", http_buf_name(b),
-			 (const char *)r->buf[b], r->len[b], want);
-}
-
 /* Runs whole, then at every split point and byte by byte: all the same. */
 static void
 run_checked(const struct http_limits *lim, const struct http_seg *segs, size_t n,
