@@ -7,7 +7,7 @@
  * spans inside the normalised header lines. Nothing points into the stream
  * bytes, which move on after the head.
  *
- * Normalised URI: the path decoded once (%XX and %uXXXX, as libhtp's IDS
+ * Normalised URI: the path decoded once (%XX and %uHHHH, as libhtp's IDS
  * personality: backslash and encoded '/' are separators, "//" collapsed,
  * then "./" and "../" resolved, RFC 3986 5.2.4), then '?' and the query
  * percent-decoded once, then '#' and the fragment decoded the same way.

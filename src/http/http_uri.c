@@ -159,7 +159,7 @@ http_uri_u_byte(int c1, int c2, uint32_t *anom)
 	return '?';
 }
 
-/* "%uXXXX" at s[i]: its two bytes, or -1. */
+/* "%uHHHH" at s[i]: its two bytes, or -1. */
 static int
 http_pct_u_at(const uint8_t *s, size_t len, size_t i, int *out_c2)
 {
@@ -176,7 +176,7 @@ http_pct_u_at(const uint8_t *s, size_t len, size_t i, int *out_c2)
 }
 
 /*
- * Decodes a path once into out (room for len bytes): %XX and %uXXXX, a bad
+ * Decodes a path once into out (room for len bytes): %XX and %uHHHH, a bad
  * escape kept as sent; backslashes become '/' and runs of '/' one, as
  * libhtp's IDS personality (htp_decode_path_inplace) does. Returns the
  * length written.
