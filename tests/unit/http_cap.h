@@ -78,6 +78,15 @@ http_cap_clear(struct http_cap *cap)
 	memset(cap, 0, sizeof(*cap));
 }
 
+/* An engine whose sink records into cap, and one connection of it. */
+static inline struct http_conn *
+http_cap_open(const struct http_limits *lim, struct http_cap *cap, struct http_engine **out_he)
+{
+	struct http_sink sink = { cap, http_cap_on_request, http_cap_on_response };
+	*out_he = http_engine_new(lim, &sink);
+	return *out_he ? http_conn_new(*out_he, NULL, 0) : NULL;
+}
+
 /* One captured buffer is exactly want (cmocka.h comes before this header). */
 static inline void
 assert_buf(const struct http_rec *r, enum http_buf b, const char *want)
@@ -137,9 +146,8 @@ http_cap_run(const struct http_limits *lim, const struct http_seg *segs, size_t 
 	     int split_seg, size_t split_at, size_t step, bool end, struct http_cap *cap,
 	     struct http_stats *out_stats)
 {
-	struct http_sink sink = { cap, http_cap_on_request, http_cap_on_response };
-	struct http_engine *he = http_engine_new(lim, &sink);
-	struct http_conn *c = http_conn_new(he, NULL, 1000000);
+	struct http_engine *he;
+	struct http_conn *c = http_cap_open(lim, cap, &he);
 	for (size_t i = 0; i < nsegs; i++) {
 		const uint8_t *p = (const uint8_t *)segs[i].data;
 		size_t n = segs[i].len;

@@ -371,13 +371,9 @@ test_pending_limit(void **state)
 	(void)state;
 	struct http_limits lim;
 	http_limits_default(&lim);
-	struct http_sink sink;
 	struct http_cap cap = { 0 };
-	sink.ctx = &cap;
-	sink.on_request = http_cap_on_request;
-	sink.on_response = http_cap_on_response;
-	struct http_engine *he = http_engine_new(&lim, &sink);
-	struct http_conn *c = http_conn_new(he, NULL, 0);
+	struct http_engine *he;
+	struct http_conn *c = http_cap_open(&lim, &cap, &he);
 	const char req[] = "GET / HTTP/1.1\r\nX: ";
 	http_conn_feed(c, REQ, (const uint8_t *)req, sizeof(req) - 1, 0);
 	static uint8_t chunk[64 * 1024];
@@ -429,9 +425,8 @@ test_keepalive_many(void **state)
 	struct http_limits lim;
 	http_limits_default(&lim);
 	struct http_cap cap = { 0 };
-	struct http_sink sink = { &cap, http_cap_on_request, http_cap_on_response };
-	struct http_engine *he = http_engine_new(&lim, &sink);
-	struct http_conn *c = http_conn_new(he, NULL, 0);
+	struct http_engine *he;
+	struct http_conn *c = http_cap_open(&lim, &cap, &he);
 	const char req[] = "GET /k HTTP/1.1\r\nHost: h\r\n\r\n";
 	const char res[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 	for (int i = 0; i < 1000; i++) {
@@ -464,9 +459,8 @@ test_no_responses(void **state)
 	http_limits_default(&lim);
 	lim.responses = false;
 	struct http_cap cap = { 0 };
-	struct http_sink sink = { &cap, http_cap_on_request, http_cap_on_response };
-	struct http_engine *he = http_engine_new(&lim, &sink);
-	struct http_conn *c = http_conn_new(he, NULL, 0);
+	struct http_engine *he;
+	struct http_conn *c = http_cap_open(&lim, &cap, &he);
 	const char req[] = "GET /k HTTP/1.1\r\nHost: h\r\n\r\n";
 	/* One already waiting for its answer when the bypass starts. */
 	http_conn_feed(c, REQ, (const uint8_t *)req, sizeof(req) - 1, 0);
