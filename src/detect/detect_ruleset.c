@@ -342,6 +342,8 @@ detect_ruleset_line(struct detect_ruleset *rs, const char *file, uint32_t line, 
 static bool
 detect_ruleset_acc_add(char **acc, size_t *acc_len, size_t *acc_cap, const char *s, size_t len)
 {
+	if (len == 0)
+		return true; /* an empty piece: acc may still be NULL */
 	if (*acc_len + len > DETECT_PARSE_TEXT_MAX)
 		return false;
 	if (*acc_len + len > *acc_cap) {
