@@ -10,8 +10,9 @@
 #
 # MB is 10^6 bytes; MB/s is capture file bytes (pcap headers included, the
 # same bytes every tool reads) divided by wall-clock seconds. Peak RSS is
-# /usr/bin/time -v's maximum resident set size. The input file is read once
-# before each timed run so every tool starts with it in the page cache.
+# /usr/bin/time -v's maximum resident set size. Before each tool's timed
+# runs the input file is dropped from the page cache and read once
+# (bench_warm in lib.sh), so every tool starts with it cached the same way.
 #
 # Environment:
 #   BENCH_CPU=0       CPU every measured process is pinned to (taskset -c)
@@ -60,12 +61,14 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN {if (a != "n/a" && a != "" && b + 0 > 0) 
 measure() {
 	local out=$1 t0 t1
 	shift
-	t0=$(date +%s.%N)
+	# $EPOCHREALTIME: no date process forked inside the timed span (a
+	# comma radix from the locale becomes a point for awk)
+	t0=${EPOCHREALTIME/,/.}
 	set +e
 	taskset -c "$cpu" /usr/bin/time -v -o "$BENCH_TMP/time" "$@" >"$out" 2>"$BENCH_TMP/stderr"
 	M_RC=$?
 	set -e
-	t1=$(date +%s.%N)
+	t1=${EPOCHREALTIME/,/.}
 	M_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
 	M_RSS=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$BENCH_TMP/time")
 	M_CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$BENCH_TMP/time")
@@ -78,7 +81,7 @@ best() {
 	local n=$1 file=$2 out=$3 i
 	shift 3
 	B_SECS='' B_CPU='' B_RSS=0 B_RC=0
-	cat "$file" >/dev/null
+	bench_warm "$file"
 	for ((i = 0; i < n; i++)); do
 		measure "$out" "$@"
 		[[ $M_RC == 0 || $B_RC != 0 ]] || B_RC=$M_RC

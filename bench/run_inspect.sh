@@ -88,12 +88,14 @@ thousands() { awk -v v="$1" 'BEGIN {if (v == "n/a" || v == "") {print "n/a"; exi
 measure() {
 	local tag=$1 t0 t1
 	shift
-	t0=$(date +%s.%N)
+	# $EPOCHREALTIME: no date process forked inside the timed span (a
+	# comma radix from the locale becomes a point for awk)
+	t0=${EPOCHREALTIME/,/.}
 	set +e
 	taskset -c "$cpu" /usr/bin/time -v -o "$BENCH_TMP/time" "$@" >/dev/null 2>"$BENCH_TMP/$tag.err"
 	M_RC=$?
 	set -e
-	t1=$(date +%s.%N)
+	t1=${EPOCHREALTIME/,/.}
 	M_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
 	M_RSS=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$BENCH_TMP/time")
 	M_CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$BENCH_TMP/time")
@@ -109,7 +111,7 @@ series() {
 	shift 2
 	local -a secs=() cpus=() rsss=()
 	S_RC=0
-	cat "$file" >/dev/null
+	bench_warm "$file"
 	for ((i = 0; i < reps; i++)); do
 		measure "$tag" "$@"
 		secs+=("$M_SECS") cpus+=("$M_CPU") rsss+=("$M_RSS")

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "base/err.h"
+#include "base/populate.h"
 #include "base/rd.h"
 
 enum {
@@ -131,6 +132,7 @@ capture_file_fill(struct capture_file *cf, size_t n)
 		}
 		cf->buf = nb;
 		cf->cap = want;
+		base_populate(cf->buf, cf->cap);
 	}
 	while (cf->end < n && !cf->eof) {
 		size_t got = fread(cf->buf + cf->end, 1, cf->cap - cf->end, cf->fp);

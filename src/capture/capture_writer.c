@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/populate.h"
 
 enum {
 	CAPTURE_WRITER_BUF = 1 << 20,
@@ -83,6 +84,8 @@ capture_writer_open(const char *path, int linktype, struct capture_writer **out,
 		free(w);
 		return TLSIPS_ESYS;
 	}
+	/* The part filled before each flush, plus room for one large record. */
+	base_populate(w->buf, CAPTURE_WRITER_FLUSH_AT + 65536);
 	/* | magic | major 2 | minor 4 | thiszone 0 | sigfigs 0 | snaplen | linktype | */
 	uint8_t *hdr = w->buf;
 	memset(hdr, 0, 24);

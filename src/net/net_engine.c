@@ -29,10 +29,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/err.h>
-#include <openssl/rand.h>
-
 #include "base/err.h"
+#include "base/seed.h"
 #include "net/net_int.h"
 
 enum {
@@ -376,10 +374,8 @@ net_engine_new(const struct net_limits *limits, const struct net_callbacks *cb)
 	}
 	limit_init(&ne->ooo_total, "reasm_bytes", ne->lim.max_ooo_bytes_total);
 	/* Without randomness the table still works, only predictably. */
-	if (RAND_bytes((unsigned char *)&ne->seed, sizeof(ne->seed)) != 1) {
-		ERR_clear_error();
+	if (!base_seed(&ne->seed, sizeof(ne->seed)))
 		ne->seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)ne;
-	}
 	return ne;
 }
 

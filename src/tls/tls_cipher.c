@@ -143,44 +143,53 @@ struct tls_cipher_cached {
 /* One slot per distinct evp_cipher name in the suite table (well under 16). */
 enum { TLS_CIPHER_CACHE_MAX = 16 };
 
-static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t fetch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tls_cipher_cached fetch_ciphers[TLS_CIPHER_CACHE_MAX];
 static unsigned fetch_ncipher;
+
+static pthread_once_t fetch_macs_once = PTHREAD_ONCE_INIT;
 static EVP_MAC *fetch_hmac;
 static EVP_MD *fetch_md5;
 static EVP_MD *fetch_sha1;
 
+/* The MACs of stream and CBC suites; fetched with the first such cipher. */
 static void
-tls_cipher_fetch_once(void)
+tls_cipher_fetch_macs(void)
 {
-	unsigned n;
-	const struct tls_suite *all = tls_suite_all(&n);
-
 	tls_cipher_providers_load();
-	for (unsigned i = 0; i < n; i++) {
-		bool seen = false;
-		for (unsigned j = 0; j < fetch_ncipher && !seen; j++)
-			seen = strcmp(fetch_ciphers[j].name, all[i].evp_cipher) == 0;
-		if (seen || fetch_ncipher == TLS_CIPHER_CACHE_MAX)
-			continue;
-		fetch_ciphers[fetch_ncipher].name = all[i].evp_cipher;
-		/* NULL when the provider is missing; tls_cipher_new reports it. */
-		fetch_ciphers[fetch_ncipher].cipher = EVP_CIPHER_fetch(NULL, all[i].evp_cipher, NULL);
-		fetch_ncipher++;
-	}
 	fetch_hmac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
 	fetch_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
 	fetch_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 	ERR_clear_error();
 }
 
+/*
+ * A suite's cipher, fetched the first time any session needs it and kept
+ * for the process; NULL when no provider has it (tls_cipher_new reports
+ * it). Fetching every suite's cipher up front cost each short run about a
+ * millisecond of start-up.
+ */
 static const EVP_CIPHER *
 tls_cipher_cached_cipher(const char *name)
 {
-	for (unsigned i = 0; i < fetch_ncipher; i++)
+	const EVP_CIPHER *cipher = NULL;
+	unsigned i;
+
+	tls_cipher_providers_load();
+	pthread_mutex_lock(&fetch_lock);
+	for (i = 0; i < fetch_ncipher; i++)
 		if (strcmp(fetch_ciphers[i].name, name) == 0)
-			return fetch_ciphers[i].cipher;
-	return NULL;
+			break;
+	if (i == fetch_ncipher && i < TLS_CIPHER_CACHE_MAX) {
+		fetch_ciphers[i].name = name;
+		fetch_ciphers[i].cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+		ERR_clear_error();
+		fetch_ncipher++;
+	}
+	if (i < fetch_ncipher)
+		cipher = fetch_ciphers[i].cipher;
+	pthread_mutex_unlock(&fetch_lock);
+	return cipher;
 }
 
 /* ---- setup ------------------------------------------------------------ */
@@ -248,6 +257,7 @@ tls_cipher_setup_mac(struct tls_cipher *c, const struct tls_cipher_keys *keys)
 
 	if (s->kind != TLS_CIPHER_STREAM && s->kind != TLS_CIPHER_CBC)
 		return 0;
+	pthread_once(&fetch_macs_once, tls_cipher_fetch_macs);
 	if (c->version == TLS_V_SSL3) {
 		c->mac = TLS_CIPHER_MAC_SSL3;
 		/* RFC 6101 5.2.3.1: pad_1/pad_2 are 48 bytes for MD5, 40 for SHA. */
@@ -321,7 +331,6 @@ tls_cipher_new(const struct tls_suite *suite, uint16_t version, bool etm,
 	int rc = TLSIPS_ECRYPTO;
 
 	*out = NULL;
-	pthread_once(&fetch_once, tls_cipher_fetch_once);
 	if (!tls_cipher_fits(suite, version) || !tls_cipher_keys_present(suite, keys))
 		goto fail;
 	evp = tls_cipher_cached_cipher(suite->evp_cipher);

@@ -27,11 +27,11 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "base/err.h"
 #include "base/num.h"
 #include "base/rd.h"
+#include "base/seed.h"
 #include "tls/tls_keylog.h"
 #include "tls/tls_secret.h"
 
@@ -44,6 +44,23 @@ enum {
 };
 
 enum { TLS_KEYLOG_NONE = UINT32_MAX };
+
+/*
+ * Links (bucket heads, `next`, free_head) hold an index complemented, so
+ * 0 means none: the bucket table comes zeroed from calloc and its pages are
+ * touched only when used, instead of all being written at start.
+ */
+static inline uint32_t
+tls_keylog_link(uint32_t idx)
+{
+	return ~idx;
+}
+
+static inline uint32_t
+tls_keylog_linked(uint32_t link)
+{
+	return ~link;
+}
 
 /* What an entry is keyed by; 0 marks a free entry. */
 enum tls_keylog_kind {
@@ -60,7 +77,7 @@ enum tls_keylog_kind {
 struct tls_keylog_entry {
 	uint8_t key[TLS_KEYLOG_RANDOM_LEN];
 	uint64_t added;                  /* now_sec when the entry was created */
-	uint32_t next;                   /* hash chain, or free list */
+	uint32_t next;                   /* hash chain, or free list (a link) */
 	uint32_t older, newer;           /* age list */
 	uint32_t slot[TLS_KEYLOG_SLOTS]; /* pool slot of each present secret */
 	uint8_t kind;                    /* enum tls_keylog_kind */
@@ -73,11 +90,11 @@ struct tls_keylog {
 	struct tls_keylog_stats st;
 	uint64_t sipkey[2];              /* per-store random key of the hash */
 	uint32_t nbuckets;               /* power of two */
-	uint32_t *buckets;
+	uint32_t *buckets;               /* links */
 	uint32_t nchunks;                /* chunk pointers available: ceil(max / CHUNK) */
 	struct tls_keylog_entry **ent;   /* entry chunks, NULL until needed */
 	uint32_t fresh;                  /* entries ever handed out; next never-used index */
-	uint32_t free_head;
+	uint32_t free_head;              /* a link */
 	uint32_t max_slots;              /* max_entries * TLS_KEYLOG_SLOTS */
 	uint32_t nslot_chunks;           /* ceil(max_slots / SLOT_CHUNK) */
 	uint8_t **sec;                   /* slot chunks (secure memory), NULL until needed */
@@ -289,16 +306,15 @@ tls_keylog_new(const struct tls_keylog_limits *limits)
 	/* At most 2^26 * 7 slots: fits 32 bits. */
 	kl->max_slots = kl->lim.max_entries * TLS_KEYLOG_SLOTS;
 	kl->nslot_chunks = (kl->max_slots + TLS_KEYLOG_SLOT_CHUNK - 1) / TLS_KEYLOG_SLOT_CHUNK;
-	kl->buckets = malloc(sizeof(*kl->buckets) * kl->nbuckets);
+	kl->buckets = calloc(kl->nbuckets, sizeof(*kl->buckets));
 	kl->ent = calloc(kl->nchunks, sizeof(*kl->ent));
 	kl->sec = calloc(kl->nslot_chunks, sizeof(*kl->sec));
 	kl->slot_next = calloc(kl->nslot_chunks, sizeof(*kl->slot_next));
 	if (!kl->buckets || !kl->ent || !kl->sec || !kl->slot_next)
 		goto fail;
-	memset(kl->buckets, 0xff, sizeof(*kl->buckets) * kl->nbuckets);
-	if (RAND_bytes((unsigned char *)kl->sipkey, sizeof(kl->sipkey)) != 1)
+	if (!base_seed(kl->sipkey, sizeof(kl->sipkey)))
 		goto fail;
-	kl->free_head = kl->oldest = kl->newest = TLS_KEYLOG_NONE;
+	kl->oldest = kl->newest = TLS_KEYLOG_NONE;
 	kl->slot_free = TLS_KEYLOG_NONE;
 	return kl;
 fail:
@@ -352,12 +368,12 @@ tls_keylog_stats(const struct tls_keylog *kl)
 static uint32_t
 tls_keylog_lookup(const struct tls_keylog *kl, uint8_t kind, const uint8_t key[TLS_KEYLOG_RANDOM_LEN])
 {
-	uint32_t i = kl->buckets[tls_keylog_bucket(kl, kind, key)];
+	uint32_t i = tls_keylog_linked(kl->buckets[tls_keylog_bucket(kl, kind, key)]);
 	while (i != TLS_KEYLOG_NONE) {
 		const struct tls_keylog_entry *e = tls_keylog_entry(kl, i);
 		if (e->kind == kind && memcmp(e->key, key, TLS_KEYLOG_RANDOM_LEN) == 0)
 			return i;
-		i = e->next;
+		i = tls_keylog_linked(e->next);
 	}
 	return TLS_KEYLOG_NONE;
 }
@@ -369,8 +385,8 @@ tls_keylog_remove(struct tls_keylog *kl, uint32_t idx)
 	struct tls_keylog_entry *e = tls_keylog_entry(kl, idx);
 	uint32_t *link = &kl->buckets[tls_keylog_bucket(kl, e->kind, e->key)];
 
-	while (*link != idx)
-		link = &tls_keylog_entry(kl, *link)->next;
+	while (tls_keylog_linked(*link) != idx)
+		link = &tls_keylog_entry(kl, tls_keylog_linked(*link))->next;
 	*link = e->next;
 	if (e->older != TLS_KEYLOG_NONE)
 		tls_keylog_entry(kl, e->older)->newer = e->newer;
@@ -385,7 +401,7 @@ tls_keylog_remove(struct tls_keylog *kl, uint32_t idx)
 			tls_keylog_slot_release(kl, e->slot[l]);
 	memset(e, 0, sizeof(*e));
 	e->next = kl->free_head;
-	kl->free_head = idx;
+	kl->free_head = tls_keylog_link(idx);
 	kl->st.entries--;
 }
 
@@ -411,7 +427,7 @@ tls_keylog_expire(struct tls_keylog *kl, uint64_t now_sec)
 static uint32_t
 tls_keylog_take(struct tls_keylog *kl)
 {
-	uint32_t idx = kl->free_head;
+	uint32_t idx = tls_keylog_linked(kl->free_head);
 	if (idx != TLS_KEYLOG_NONE) {
 		kl->free_head = tls_keylog_entry(kl, idx)->next;
 		return idx;
@@ -456,7 +472,7 @@ tls_keylog_put(struct tls_keylog *kl, uint8_t kind, const uint8_t key[TLS_KEYLOG
 		e->present = 0;
 		uint32_t b = tls_keylog_bucket(kl, kind, key);
 		e->next = kl->buckets[b];
-		kl->buckets[b] = idx;
+		kl->buckets[b] = tls_keylog_link(idx);
 		e->newer = TLS_KEYLOG_NONE;
 		e->older = kl->newest;
 		if (kl->newest != TLS_KEYLOG_NONE)

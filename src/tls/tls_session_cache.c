@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
+#include "base/seed.h"
 #include "tls/tls_int.h"
 #include "tls/tls_secret.h"
 
@@ -71,7 +71,7 @@ tls_session_cache_new(uint32_t entries, struct tls_stats *stats)
 		tls_session_cache_free(sc);
 		return NULL;
 	}
-	if (RAND_bytes((unsigned char *)&sc->seed, sizeof(sc->seed)) != 1)
+	if (!base_seed(&sc->seed, sizeof(sc->seed)))
 		sc->seed = 0x9e3779b97f4a7c15ull;
 	return sc;
 }
