@@ -65,7 +65,8 @@
 # Environment: BENCH_ROUNDS (3), BENCH_DURATION (15, seconds per wrk run),
 # BENCH_LAT_DURATION (10, the -c1 runs), BENCH_THREADS (2), BENCH_CONNS (32),
 # BENCH_MEM_CONNS (100000), BENCH_OFFLINE_CONNS (20000), BENCH_NGINX_WORKERS (1),
-# BENCH_PER_PROC (connections per idle_tls process and per nginx worker in
+# BENCH_VARIANTS (part rps: a subset of "tlsips tlsips-bypass modsec" to
+# measure; plain always runs), BENCH_PER_PROC (connections per idle_tls process and per nginx worker in
 # parts mem and offline; default: the open-files hard limit less 2048, at most
 # 30000), BENCH_KEEP=1 (keep the temp dir: configs, logs, events, capture).
 
@@ -513,6 +514,14 @@ if has_part rps; then
 	[[ $ips_up == 1 ]] && variants+=(tlsips)
 	[[ $ipsb_up == 1 ]] && variants+=(tlsips-bypass)
 	variants+=(modsec)
+	if [[ -n ${BENCH_VARIANTS:-} ]]; then
+		# plain stays: every other figure is a ratio to it.
+		keep=(plain)
+		for v in "${variants[@]}"; do [[ " $BENCH_VARIANTS " == *" $v "* && $v != plain ]] && keep+=("$v"); done
+		variants=("${keep[@]}")
+		[[ " ${variants[*]} " == *" tlsips "* ]] || { ips_up=0; IPS_ERR="not selected (BENCH_VARIANTS)"; }
+		[[ " ${variants[*]} " == *" tlsips-bypass "* ]] || { ipsb_up=0; IPSB_ERR="not selected (BENCH_VARIANTS)"; }
+	fi
 	declare -A RPS=() P50=() P99=() L50=() L99=() NCPU=() ICPU=()
 	bench_log "rps: warm-up"
 	for v in "${variants[@]}"; do run_wrk "$threads" "$conns" 3 "${URL[$v]}"; done
@@ -545,10 +554,10 @@ if has_part rps; then
 			"$(paired_diff "${P50[$v]}" "${P50[plain]}")" "$(median <<<"${L50[$v]}")" "$(median <<<"${L99[$v]}")" \
 			"$(paired_diff "${L50[$v]}" "${L50[plain]}")")"
 	done
-	say "   CPU per request at -c$conns (median): nginx $(median <<<"${NCPU[plain]}") us plain, $(median <<<"${NCPU[modsec]}") us with ModSecurity+CRS${ICPU[tlsips]:+; with tlsips: nginx $(median <<<"${NCPU[tlsips]}") us + tlsips $(median <<<"${ICPU[tlsips]}") us}"
+	say "   CPU per request at -c$conns (median): nginx $(median <<<"${NCPU[plain]}") us plain${NCPU[modsec]:+, $(median <<<"${NCPU[modsec]}") us with ModSecurity+CRS}${ICPU[tlsips]:+; with tlsips: nginx $(median <<<"${NCPU[tlsips]}") us + tlsips $(median <<<"${ICPU[tlsips]}") us}"
 	[[ -z ${ICPU[tlsips-bypass]:-} ]] || say "   CPU per request at -c$conns (median), tlsips-bypass: nginx $(median <<<"${NCPU[tlsips-bypass]}") us + tlsips $(median <<<"${ICPU[tlsips-bypass]}") us; $(grep -c '"event_type":"stats"' "$W/events-bypass.json" 2>/dev/null || echo 0) stats events"
 	for v in "${variants[@]}"; do say "   $v each round: req/s${RPS[$v]} | p50${P50[$v]} | c1 p50${L50[$v]} | nginx cpu us${NCPU[$v]}${ICPU[$v]:+ | tlsips cpu us${ICPU[$v]}}"; done
-	say "   ModSecurity wrote $(wc -l <"$W/modsec/error.log") error.log lines and $(stat -c %s "$W/modsec/audit.log" 2>/dev/null || echo 0) audit.log bytes (the two blocked checks: benign traffic is not logged)"
+	[[ -z ${RPS[modsec]:-} ]] || say "   ModSecurity wrote $(wc -l <"$W/modsec/error.log") error.log lines and $(stat -c %s "$W/modsec/audit.log" 2>/dev/null || echo 0) audit.log bytes (the two blocked checks: benign traffic is not logged)"
 	if [[ $ips_up == 1 ]]; then
 		keep=$(paired_ratio "${RPS[tlsips]}" "${RPS[plain]}")
 		add=$(paired_diff "${P50[tlsips]}" "${P50[plain]}")
@@ -556,7 +565,7 @@ if has_part rps; then
 		pf() { if awk "BEGIN {exit !($1)}"; then echo PASS; else echo FAIL; fi; }
 		say "   target: tlsips keeps >= 85 % of plain req/s: $keep % -> $(pf "$keep >= 85")"
 		say "   target: tlsips adds <= 100 us p50: $add us at -c$conns -> $(pf "$add <= 100"); $add1 us at -c1 -> $(pf "$add1 <= 100")"
-		say "   target: tlsips beats ModSecurity+CRS: req/s $(median <<<"${RPS[tlsips]}") vs $(median <<<"${RPS[modsec]}") -> $(pf "$(median <<<"${RPS[tlsips]}") > $(median <<<"${RPS[modsec]}")");" \
+		[[ -z ${RPS[modsec]:-} ]] || say "   target: tlsips beats ModSecurity+CRS: req/s $(median <<<"${RPS[tlsips]}") vs $(median <<<"${RPS[modsec]}") -> $(pf "$(median <<<"${RPS[tlsips]}") > $(median <<<"${RPS[modsec]}")");" \
 			"p50 $(median <<<"${P50[tlsips]}") vs $(median <<<"${P50[modsec]}") us -> $(pf "$(median <<<"${P50[tlsips]}") < $(median <<<"${P50[modsec]}")");" \
 			"c1 p50 $(median <<<"${L50[tlsips]}") vs $(median <<<"${L50[modsec]}") us -> $(pf "$(median <<<"${L50[tlsips]}") < $(median <<<"${L50[modsec]}")")"
 	else
