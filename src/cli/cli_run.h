@@ -34,7 +34,7 @@ enum {
 	CLI_RUN_MBOX = 4096,          /* client randoms waiting for one worker */
 	CLI_RUN_BATCH = 64,           /* packets per dispatch between other duties */
 	CLI_RUN_POLL_MS = 100,        /* longest a worker sleeps: ticks, reloads, stop */
-	CLI_RUN_SPIN_USEC = 50,       /* after packets, yield-and-retry this long before sleeping */
+	CLI_RUN_SPIN_USEC = 15,       /* after packets, yield-and-retry this long (docs/inline.md) */
 	CLI_RUN_HOLD_PKTS = 1024,     /* held packets per worker (the kernel queue holds 4096) */
 	CLI_RUN_HOLD_PER_FLOW = 128,
 	CLI_RUN_RETIRED_MAX = 16,     /* key stores kept after a reload (handshakes may point in) */
