@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "fuzz_list.h" /* generated: TLSIPS_FUZZ_LIST(X), one X(name) per fuzz_<name>.c */
 
@@ -21,6 +23,30 @@ struct replay_target {
 
 #define TLSIPS_FUZZ_ROW(name) { #name, fuzz_##name },
 static const struct replay_target replay_targets[] = { TLSIPS_FUZZ_LIST(TLSIPS_FUZZ_ROW) };
+
+/*
+ * Runs the target on a copy of data that ends where a PROT_NONE page
+ * begins, so a read past the input's end faults even in code the
+ * sanitizers do not instrument (Hyperscan's vector loops, libcrypto's
+ * assembly), whatever the heap layout.
+ */
+static int
+replay_at_page_end(const struct replay_target *t, const uint8_t *data, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t span = (len + page - 1) / page * page;
+	uint8_t *map = mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	if (map == MAP_FAILED || mprotect(map + span, page, PROT_NONE) != 0) {
+		fprintf(stderr, "replay: cannot map a guarded copy\n");
+		return -1;
+	}
+	uint8_t *copy = map + span - len;
+	memcpy(copy, data, len);
+	t->fn(copy, len);
+	munmap(map, span + page);
+	return 0;
+}
 
 static int
 replay_file(const struct replay_target *t, const char *path)
@@ -43,9 +69,9 @@ replay_file(const struct replay_target *t, const char *path)
 	fclose(f);
 	if (!data)
 		return -1;
-	t->fn(data, len);
+	int rc = replay_at_page_end(t, data, len);
 	free(data);
-	return 0;
+	return rc;
 }
 
 /* Replays files of dir whose names start with prefix (NULL: all). */

@@ -151,6 +151,8 @@ struct detect_stats {
 	uint64_t pcre_calls, pcre_limit_hits, candidate_limit_hits;
 	uint64_t threshold_entries, threshold_evictions;
 	uint64_t verify_limit_hits;  /* rules given up on: backtracking over the step budget */
+	uint64_t scan_copies;        /* buffers copied before Hyperscan, ending near a page end */
+	uint64_t scan_copy_failures; /* of those, not copied (no memory): the buffer was not scanned */
 };
 
 /* rs is borrowed and must outlive the context. */

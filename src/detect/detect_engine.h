@@ -132,6 +132,8 @@ struct detect_ctx {
 	const struct detect_pdb *scan_pdb; /* the database being scanned, for the callback */
 	uint32_t budget;             /* condition steps left for the rule being verified */
 	struct detect_thr_table *thr;
+	uint8_t *hs_pad;             /* copies of buffers ending near a page end (detect_hs_view) */
+	size_t hs_pad_cap;
 };
 
 /* Condition steps one rule may take, backtracking included. */

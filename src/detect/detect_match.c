@@ -93,6 +93,7 @@ detect_ctx_free(struct detect_ctx *dc)
 	pcre2_match_data_free(dc->pcre_md);
 	pcre2_match_context_free(dc->pcre_mctx);
 	pcre2_jit_stack_free(dc->pcre_jit_stack);
+	free(dc->hs_pad);
 	free(dc);
 }
 
@@ -150,6 +151,39 @@ detect_scan_hit(unsigned id, unsigned long long from, unsigned long long to, uns
 	return dc->cand_overflow ? 1 : 0;
 }
 
+/*
+ * Hyperscan 5.4's AVX-512 VBMI literal matcher loads whole vectors past the
+ * end of the buffer it scans (VectorCamp/vectorscan#322): a buffer ending
+ * within DETECT_HS_OVERREAD bytes of a page end that has no page after it
+ * crashes the scan. Such a buffer is scanned from a copy in dc->hs_pad,
+ * which always has that slack after it; the copy is the buffer's size, so
+ * its limit is that of the largest buffer (the HTTP limits), and it lives
+ * as long as the context. About one buffer in 64 is copied. Returns the
+ * view to scan, or an empty one (counted) when no memory was left.
+ */
+enum { DETECT_HS_OVERREAD = 64 };
+
+static struct view
+detect_hs_view(struct detect_ctx *dc, struct view v)
+{
+	size_t page = 4096;
+	uintptr_t end = (uintptr_t)v.ptr + v.len;
+	if (page - (end & (page - 1)) > DETECT_HS_OVERREAD && (end & (page - 1)) != 0)
+		return v;
+	if (v.len + DETECT_HS_OVERREAD > dc->hs_pad_cap) {
+		uint8_t *p = realloc(dc->hs_pad, v.len + DETECT_HS_OVERREAD);
+		if (!p) {
+			dc->stats.scan_copy_failures++;
+			return view_make(NULL, 0);
+		}
+		dc->hs_pad = p;
+		dc->hs_pad_cap = v.len + DETECT_HS_OVERREAD;
+	}
+	memcpy(dc->hs_pad, v.ptr, v.len);
+	dc->stats.scan_copies++;
+	return view_make(dc->hs_pad, v.len);
+}
+
 static void
 detect_prefilter_run(struct detect_ctx *dc, uint8_t group, const struct view *bv)
 {
@@ -163,9 +197,11 @@ detect_prefilter_run(struct detect_ctx *dc, uint8_t group, const struct view *bv
 		if (!pdb->db)
 			continue;
 		dc->scan_pdb = pdb;
+		struct view v = detect_hs_view(dc, bv[b]);
 		/* Hyperscan takes an unsigned length; buffers are bounded far below that. */
-		unsigned len = bv[b].len > UINT32_MAX ? UINT32_MAX : (unsigned)bv[b].len;
-		(void)hs_scan(pdb->db, (const char *)bv[b].ptr, len, 0, dc->scratch, detect_scan_hit, dc);
+		unsigned len = v.len > UINT32_MAX ? UINT32_MAX : (unsigned)v.len;
+		if (len > 0)
+			(void)hs_scan(pdb->db, (const char *)v.ptr, len, 0, dc->scratch, detect_scan_hit, dc);
 	}
 	for (uint32_t k = 0; k < cm->n_always[group]; k++)
 		detect_cand_add(dc, cm->always[group][k]);

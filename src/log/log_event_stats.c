@@ -43,6 +43,8 @@ log_stats_detect(struct log_json *j, const struct detect_stats *d, const struct 
 	log_json_u64(j, "pcre_calls", d->pcre_calls);
 	log_json_u64(j, "pcre_limit_hits", d->pcre_limit_hits);
 	log_json_u64(j, "candidate_limit_hits", d->candidate_limit_hits);
+	log_json_u64(j, "scan_copies", d->scan_copies);
+	log_json_u64(j, "scan_copy_failures", d->scan_copy_failures);
 	log_json_u64(j, "threshold_entries", d->threshold_entries);
 	log_json_u64(j, "threshold_evictions", d->threshold_evictions);
 	log_json_close(j);
