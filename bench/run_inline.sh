@@ -558,13 +558,18 @@ if has_part rps; then
 	[[ -z ${ICPU[tlsips-bypass]:-} ]] || say "   CPU per request at -c$conns (median), tlsips-bypass: nginx $(median <<<"${NCPU[tlsips-bypass]}") us + tlsips $(median <<<"${ICPU[tlsips-bypass]}") us; $(grep -c '"event_type":"stats"' "$W/events-bypass.json" 2>/dev/null || echo 0) stats events"
 	for v in "${variants[@]}"; do say "   $v each round: req/s${RPS[$v]} | p50${P50[$v]} | c1 p50${L50[$v]} | nginx cpu us${NCPU[$v]}${ICPU[$v]:+ | tlsips cpu us${ICPU[$v]}}"; done
 	[[ -z ${RPS[modsec]:-} ]] || say "   ModSecurity wrote $(wc -l <"$W/modsec/error.log") error.log lines and $(stat -c %s "$W/modsec/audit.log" 2>/dev/null || echo 0) audit.log bytes (the two blocked checks: benign traffic is not logged)"
+	pf() { if awk "BEGIN {exit !($1)}"; then echo PASS; else echo FAIL; fi; }
+	# say_targets VARIANT LABEL: the throughput and latency targets for one variant.
+	say_targets() {
+		local keep add add1
+		keep=$(paired_ratio "${RPS[$1]}" "${RPS[plain]}")
+		add=$(paired_diff "${P50[$1]}" "${P50[plain]}")
+		add1=$(paired_diff "${L50[$1]}" "${L50[plain]}")
+		say "   target$2: tlsips keeps >= 85 % of plain req/s: $keep % -> $(pf "$keep >= 85")"
+		say "   target$2: tlsips adds <= 100 us p50: $add us at -c$conns -> $(pf "$add <= 100"); $add1 us at -c1 -> $(pf "$add1 <= 100")"
+	}
 	if [[ $ips_up == 1 ]]; then
-		keep=$(paired_ratio "${RPS[tlsips]}" "${RPS[plain]}")
-		add=$(paired_diff "${P50[tlsips]}" "${P50[plain]}")
-		add1=$(paired_diff "${L50[tlsips]}" "${L50[plain]}")
-		pf() { if awk "BEGIN {exit !($1)}"; then echo PASS; else echo FAIL; fi; }
-		say "   target: tlsips keeps >= 85 % of plain req/s: $keep % -> $(pf "$keep >= 85")"
-		say "   target: tlsips adds <= 100 us p50: $add us at -c$conns -> $(pf "$add <= 100"); $add1 us at -c1 -> $(pf "$add1 <= 100")"
+		say_targets tlsips ""
 		[[ -z ${RPS[modsec]:-} ]] || say "   target: tlsips beats ModSecurity+CRS: req/s $(median <<<"${RPS[tlsips]}") vs $(median <<<"${RPS[modsec]}") -> $(pf "$(median <<<"${RPS[tlsips]}") > $(median <<<"${RPS[modsec]}")");" \
 			"p50 $(median <<<"${P50[tlsips]}") vs $(median <<<"${P50[modsec]}") us -> $(pf "$(median <<<"${P50[tlsips]}") < $(median <<<"${P50[modsec]}")");" \
 			"c1 p50 $(median <<<"${L50[tlsips]}") vs $(median <<<"${L50[modsec]}") us -> $(pf "$(median <<<"${L50[tlsips]}") < $(median <<<"${L50[modsec]}")")"
@@ -572,12 +577,7 @@ if has_part rps; then
 		say "   tlsips: not measured: $IPS_ERR"
 	fi
 	if [[ $ipsb_up == 1 ]]; then
-		keep=$(paired_ratio "${RPS[tlsips-bypass]}" "${RPS[plain]}")
-		add=$(paired_diff "${P50[tlsips-bypass]}" "${P50[plain]}")
-		add1=$(paired_diff "${L50[tlsips-bypass]}" "${L50[plain]}")
-		pf() { if awk "BEGIN {exit !($1)}"; then echo PASS; else echo FAIL; fi; }
-		say "   target (tlsips-bypass): keeps >= 85 % of plain req/s: $keep % -> $(pf "$keep >= 85")"
-		say "   target (tlsips-bypass): adds <= 100 us p50: $add us at -c$conns -> $(pf "$add <= 100"); $add1 us at -c1 -> $(pf "$add1 <= 100")"
+		say_targets tlsips-bypass " (tlsips-bypass)"
 		stop_pid tlsips-bypass TERM
 		say "   tlsips-bypass: $(grep -o '[0-9]* flows bypassed' "$W/tlsips-bypass.err" | tail -1), queue: $(grep -o '^tlsips: queue [0-9]*: [0-9]* packets' "$W/tlsips-bypass.err" | tail -1 | sed 's/.*: //')"
 	elif has_part rps; then

@@ -20,6 +20,7 @@
 #include <htp/htp.h>
 
 #include "http/http.h"
+#include "../tests/unit/htp_oracle.h"
 
 enum { FUZZ_HD_TX = 32, FUZZ_HD_STR = 96 };
 
@@ -152,14 +153,7 @@ fuzz_hd_cfg(void)
 	cfg = htp_config_create();
 	if (!cfg)
 		abort();
-	htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
-	htp_config_set_convert_lowercase(cfg, HTP_DECODER_URL_PATH, 0);
-	htp_config_set_utf8_convert_bestfit(cfg, HTP_DECODER_URL_PATH, 0);
-	htp_config_set_response_decompression(cfg, 0);
-	htp_config_set_request_decompression(cfg, 0);
-	htp_config_set_parse_request_cookies(cfg, 0);
-	htp_config_set_log_level(cfg, HTP_LOG_NONE);
-	htp_config_set_tx_auto_destroy(cfg, 0);
+	htp_oracle_configure(cfg);
 	return cfg;
 }
 

@@ -536,23 +536,34 @@ http_p_head(struct http_conn *c, enum http_dir dir, const uint8_t *d, size_t n)
 	return used - old;
 }
 
+/*
+ * One byte of a scan for the empty line that ends a head or the trailers
+ * (p->nl: 1 after LF, 2 after LF CR): true when ch is the LF that ends it.
+ */
+static inline bool
+http_p_blank_line(struct http_parser *p, uint8_t ch)
+{
+	if (ch == '\n' && p->nl)
+		return true;
+	if (ch == '\n')
+		p->nl = 1;
+	else if (ch == '\r' && p->nl == 1)
+		p->nl = 2;
+	else
+		p->nl = 0;
+	return false;
+}
+
 /* HEAD_SKIP: drops bytes up to the empty line ending the head. */
 static size_t
 http_p_skip_head(struct http_conn *c, enum http_dir dir, const uint8_t *d, size_t n)
 {
 	struct http_parser *p = &c->p[dir];
 	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = d[i];
-		if (ch == '\n' && p->nl) {
+		if (http_p_blank_line(p, d[i])) {
 			p->st = p->st_after;
 			return i + 1;
 		}
-		if (ch == '\n')
-			p->nl = 1;
-		else if (ch == '\r' && p->nl == 1)
-			p->nl = 2;
-		else
-			p->nl = 0;
 	}
 	return n;
 }
@@ -623,17 +634,10 @@ http_p_trailer(struct http_conn *c, enum http_dir dir, const uint8_t *d, size_t 
 {
 	struct http_parser *p = &c->p[dir];
 	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = d[i];
-		if (ch == '\n' && p->nl) {
+		if (http_p_blank_line(p, d[i])) {
 			http_p_end(c, dir, true);
 			return i + 1;
 		}
-		if (ch == '\n')
-			p->nl = 1;
-		else if (ch == '\r' && p->nl == 1)
-			p->nl = 2;
-		else
-			p->nl = 0;
 		if (++p->trailer_bytes == c->he->lim.header_bytes && p->tx) {
 			p->tx->side[dir].anom |= HTTP_ANOM_HEADERS_TOO_LARGE;
 			c->he->stats.header_limit_hits++;

@@ -15,16 +15,23 @@
 #include "base/err.h"
 #include "capture/capture.h"
 
+/* An empty temporary file's name in path. */
+static void
+test_tmp_path(char *path, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, len, "%s/test_capture_writer_XXXXXX", dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
 static void
 test_layout(void **state)
 {
 	(void)state;
 	char path[256];
-	const char *dir = getenv("TMPDIR");
-	snprintf(path, sizeof(path), "%s/test_capture_writer_XXXXXX", dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	test_tmp_path(path, sizeof(path));
 	struct capture_writer *w;
 	char err[256];
 	assert_int_equal(capture_writer_open(path, CAPTURE_LINK_RAW, &w, err, sizeof(err)), 0);
@@ -55,11 +62,7 @@ test_oversized_packet_capped_at_snaplen(void **state)
 {
 	(void)state;
 	char path[256];
-	const char *dir = getenv("TMPDIR");
-	snprintf(path, sizeof(path), "%s/test_capture_writer_XXXXXX", dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	test_tmp_path(path, sizeof(path));
 	size_t big = 300000;
 	uint8_t *data = calloc(1, big);
 	assert_non_null(data);
@@ -120,11 +123,7 @@ test_batches_are_written_early_and_read_back_whole(void **state)
 {
 	(void)state;
 	char path[256];
-	const char *dir = getenv("TMPDIR");
-	snprintf(path, sizeof(path), "%s/test_capture_writer_XXXXXX", dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	test_tmp_path(path, sizeof(path));
 	struct capture_writer *w;
 	assert_int_equal(capture_writer_open(path, CAPTURE_LINK_RAW, &w, NULL, 0), 0);
 	/* About 2.2 MB: packets written whole and built in place, alternately. */

@@ -26,6 +26,7 @@
 #include <htp/htp.h>
 
 #include "http_cap.h"
+#include "htp_oracle.h"
 
 #ifndef TLSIPS_BUILTIN_CASES
 #error "TLSIPS_BUILTIN_CASES (path of builtin_cases.txt) must be defined"
@@ -135,14 +136,7 @@ dt_oracle_run(const uint8_t *req, size_t req_len, const uint8_t *res, size_t res
 	dt_cur = o;
 	htp_cfg_t *cfg = htp_config_create();
 	assert_non_null(cfg);
-	htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
-	htp_config_set_convert_lowercase(cfg, HTP_DECODER_URL_PATH, 0);
-	htp_config_set_utf8_convert_bestfit(cfg, HTP_DECODER_URL_PATH, 0);
-	htp_config_set_response_decompression(cfg, 0);
-	htp_config_set_request_decompression(cfg, 0);
-	htp_config_set_parse_request_cookies(cfg, 0);
-	htp_config_set_log_level(cfg, HTP_LOG_NONE);
-	htp_config_set_tx_auto_destroy(cfg, 0);
+	htp_oracle_configure(cfg);
 	htp_config_register_request_body_data(cfg, dt_req_body);
 	htp_config_register_response_body_data(cfg, dt_res_body);
 	htp_connp_t *cp = htp_connp_create(cfg);
